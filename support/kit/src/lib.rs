@@ -1,0 +1,12 @@
+//! Deterministic building blocks shared by the sdkata lessons and their tests.
+//!
+//! - [`clock`]: time as an injected dependency, with a [`clock::ManualClock`]
+//!   that tests move by hand.
+//! - [`rng`]: a small seeded PRNG with independent named streams whose output
+//!   never changes between Rust or crate versions.
+//! - [`hash`]: stable 64- and 128-bit hashes, so a key lands in the same place
+//!   on every machine and every release.
+
+pub mod clock;
+pub mod hash;
+pub mod rng;
