@@ -1,1 +1,136 @@
-fn main() {}
+//! sdkata: system design for interviews, learned by making failing tests pass.
+
+mod app;
+mod check;
+mod commands;
+mod course;
+mod dev;
+mod list;
+mod note;
+mod render;
+mod shipped;
+mod state;
+mod style;
+mod watch;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use commands::Verdict;
+use list::Filter;
+
+#[derive(Parser)]
+#[command(
+    name = "sdkata",
+    version,
+    about = "System design for interviews, learned by making failing Rust tests pass.",
+    after_help = "Run `sdkata` with no command to start watching the current lesson."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check the current lesson on every save (the default)
+    Watch {
+        /// Poll for changes instead of using the OS's file events (WSL, network drives)
+        #[arg(long)]
+        poll: bool,
+    },
+    /// List the lessons and where you are
+    List {
+        /// Only this track
+        #[arg(long)]
+        track: Option<String>,
+        /// Only lessons done
+        #[arg(long, conflicts_with = "pending")]
+        done: bool,
+        /// Only lessons not done yet
+        #[arg(long)]
+        pending: bool,
+    },
+    /// Show the next hint for a lesson (the current one by default)
+    Hint {
+        name: Option<String>,
+        /// Show every hint at once
+        #[arg(long)]
+        all: bool,
+    },
+    /// Check a lesson once and print the verdict (the current one by default)
+    Run { name: Option<String> },
+    /// Check every lesson (or one track) and print a table
+    Verify {
+        #[arg(long)]
+        track: Option<String>,
+    },
+    /// Back your code up, then restore a lesson's shipped stub
+    Reset {
+        name: String,
+        /// Do not ask first
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Show the reference solution and how your code differs from it
+    Solution {
+        name: String,
+        /// Show it even if the lesson is not done yet
+        #[arg(long)]
+        force: bool,
+    },
+    /// Read a lesson's concept note (the current one by default)
+    Explain { name: Option<String> },
+    /// Maintainers' tools
+    Dev {
+        #[command(subcommand)]
+        command: DevCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum DevCommand {
+    /// Check the whole course: layout, manifests, fingerprints, stubs fail, solutions pass
+    Check,
+    /// Rewrite shipped.toml from the lessons as they are now
+    Fingerprint,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    style::init();
+    let result = match cli.command.unwrap_or(Command::Watch { poll: false }) {
+        Command::Watch { poll } => watch::run(poll),
+        Command::List {
+            track,
+            done,
+            pending,
+        } => {
+            let filter = match (done, pending) {
+                (true, _) => Filter::Done,
+                (_, true) => Filter::Pending,
+                _ => Filter::All,
+            };
+            commands::list(track.as_deref(), filter)
+        }
+        Command::Hint { name, all } => commands::hint(name.as_deref(), all),
+        Command::Run { name } => commands::run(name.as_deref()),
+        Command::Verify { track } => commands::verify(track.as_deref()),
+        Command::Reset { name, yes } => commands::reset(&name, yes),
+        Command::Solution { name, force } => commands::solution(&name, force),
+        Command::Explain { name } => commands::explain(name.as_deref()),
+        Command::Dev { command } => match command {
+            DevCommand::Check => dev::check(),
+            DevCommand::Fingerprint => dev::fingerprint(),
+        },
+    };
+    match result {
+        Ok(Verdict::Pass) => ExitCode::SUCCESS,
+        Ok(Verdict::Fail) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("{} {e:#}", style::red(style::bold("error:")));
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! Reading what a libtest binary printed.
+
+/// One failing test and what it printed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestFailure {
+    pub name: String,
+    pub output: String,
+}
+
+/// What a finished test binary reported.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// The final `test result:` line was seen.
+    pub complete: bool,
+    pub passed: usize,
+    pub failed: usize,
+    /// Names of the tests that reported a result (`ok`, `FAILED`, `ignored`).
+    pub finished: Vec<String>,
+    pub failures: Vec<TestFailure>,
+}
+
+/// Parses libtest's default (pretty) output.
+pub fn parse(stdout: &str) -> Summary {
+    let mut summary = Summary::default();
+    for line in stdout.lines() {
+        if let Some(rest) = line.strip_prefix("test ") {
+            if let Some((name, result)) = rest.rsplit_once(" ... ") {
+                if matches!(result, "ok" | "FAILED" | "ignored") || result.starts_with("ignored,") {
+                    summary.finished.push(name.to_owned());
+                }
+            }
+        }
+        if let Some(result) = line.strip_prefix("test result: ") {
+            summary.complete = true;
+            summary.passed = count(result, "passed");
+            summary.failed = count(result, "failed");
+        }
+    }
+    summary.failures = failures(stdout);
+    summary
+}
+
+/// The number before `label` in a `test result:` line.
+fn count(result: &str, label: &str) -> usize {
+    result
+        .split([';', '.'])
+        .find_map(|part| part.trim().strip_suffix(label)?.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// The `---- name stdout ----` sections of the first `failures:` block.
+fn failures(stdout: &str) -> Vec<TestFailure> {
+    let Some(start) = stdout.find("\nfailures:\n") else {
+        return Vec::new();
+    };
+    let block = &stdout[start + "\nfailures:\n".len()..];
+    // The block ends where libtest lists the failing names again.
+    let block = block
+        .find("\nfailures:\n")
+        .map_or(block, |end| &block[..end]);
+    let mut out: Vec<TestFailure> = Vec::new();
+    for line in block.lines() {
+        if let Some(name) = line
+            .strip_prefix("---- ")
+            .and_then(|l| l.strip_suffix(" stdout ----"))
+        {
+            out.push(TestFailure {
+                name: name.to_owned(),
+                output: String::new(),
+            });
+        } else if let Some(current) = out.last_mut() {
+            if line.starts_with("note: run with `RUST_BACKTRACE=1`") {
+                continue;
+            }
+            current.output.push_str(line);
+            current.output.push('\n');
+        }
+    }
+    for f in &mut out {
+        f.output = f.output.trim().to_owned();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FAILED: &str = "
+running 3 tests
+test a ... ok
+test b ... FAILED
+test c ... ignored, slow
+
+failures:
+
+---- b stdout ----
+
+thread 'b' panicked at tests/1_basics.rs:5:5:
+assertion `left == right` failed: the raise rounds half away from zero
+  left: 1
+ right: 2
+note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace
+
+
+failures:
+    b
+
+test result: FAILED. 1 passed; 1 failed; 1 ignored; 0 measured; 0 filtered out; finished in 0.00s
+";
+
+    #[test]
+    fn failing_run() {
+        let s = parse(FAILED);
+        assert!(s.complete);
+        assert_eq!((s.passed, s.failed), (1, 1));
+        assert_eq!(s.finished, ["a", "b", "c"]);
+        assert_eq!(s.failures.len(), 1);
+        assert_eq!(s.failures[0].name, "b");
+        assert!(s.failures[0].output.starts_with("thread 'b' panicked at tests/1_basics.rs:5:5:"));
+        assert!(s.failures[0].output.ends_with(" right: 2"), "{:?}", s.failures[0].output);
+    }
+
+    #[test]
+    fn passing_and_truncated_runs() {
+        let s = parse("running 1 test\ntest x ... ok\n\ntest result: ok. 1 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.01s\n");
+        assert!(s.complete);
+        assert_eq!((s.passed, s.failed), (1, 0));
+        assert!(s.failures.is_empty());
+        let s = parse("running 2 tests\ntest x ... ok\n");
+        assert!(!s.complete);
+        assert_eq!(s.finished, ["x"]);
+    }
+}

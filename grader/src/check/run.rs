@@ -1,0 +1,89 @@
+//! Running one test binary with a time limit.
+//!
+//! The binary gets a process group of its own, so a hung test is killed with
+//! everything it spawned, and cargo is not in the way: this is what lets the
+//! grader time out one stage and report it, which `cargo test` cannot do.
+
+use std::io::Read;
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::{Command, ExitStatus, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use nix::sys::signal::{Signal, killpg};
+use nix::unistd::Pid;
+
+/// Keep at most this much of a stream: a test printing in a loop must not
+/// exhaust memory.
+const MAX_CAPTURE: usize = 256 * 1024;
+
+/// How a run ended.
+#[derive(Debug)]
+pub struct Finished {
+    /// `None` when the time limit ran out and the group was killed.
+    pub status: Option<ExitStatus>,
+    pub stdout: String,
+    pub stderr: String,
+    pub elapsed: Duration,
+}
+
+/// Runs `exe args` in `cwd`, killing its whole process group after `limit`.
+pub fn run(exe: &Path, args: &[&str], cwd: &Path, limit: Duration) -> Result<Finished> {
+    let start = Instant::now();
+    let mut child = Command::new(exe)
+        .args(args)
+        .current_dir(cwd)
+        .env("CARGO_MANIFEST_DIR", cwd)
+        .env("RUST_BACKTRACE", "0")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .spawn()
+        .with_context(|| format!("cannot start {}", exe.display()))?;
+    let stdout = capture(child.stdout.take());
+    let stderr = capture(child.stderr.take());
+
+    let mut pause = Duration::from_micros(200);
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break Some(status);
+        }
+        if start.elapsed() >= limit {
+            // The group id is the child's pid (process_group(0)). Failure means
+            // the group is already gone, which is what we want.
+            let _ = killpg(Pid::from_raw(child.id() as i32), Signal::SIGKILL);
+            child.wait()?;
+            break None;
+        }
+        thread::sleep(pause);
+        pause = (pause * 2).min(Duration::from_millis(5));
+    };
+    let elapsed = start.elapsed();
+    Ok(Finished {
+        status,
+        stdout: stdout.join().unwrap_or_default(),
+        stderr: stderr.join().unwrap_or_default(),
+        elapsed,
+    })
+}
+
+fn capture(stream: Option<impl Read + Send + 'static>) -> thread::JoinHandle<String> {
+    thread::spawn(move || {
+        let mut kept = Vec::new();
+        if let Some(mut stream) = stream {
+            let mut buf = [0u8; 8192];
+            // Keep draining after the cap so the child never blocks on a full pipe.
+            while let Ok(n) = stream.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                let room = MAX_CAPTURE.saturating_sub(kept.len());
+                kept.extend_from_slice(&buf[..n.min(room)]);
+            }
+        }
+        String::from_utf8_lossy(&kept).into_owned()
+    })
+}

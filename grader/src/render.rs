@@ -1,0 +1,116 @@
+//! A check's report as lines of text, shared by `run`, `verify` and `watch`.
+
+use std::time::Duration;
+
+use crate::check::{Outcome, Report, StageReport};
+use crate::style::{bold, dim, green, red, yellow};
+
+/// "stage 2/4: replication"
+pub fn stage_label(s: &StageReport, total: usize) -> String {
+    format!("stage {}/{}: {}", s.stage.number, total, s.stage.title)
+}
+
+/// One line: where the lesson stands.
+pub fn status_line(report: &Report) -> String {
+    if report.build_error.is_some() {
+        return red("does not compile");
+    }
+    let total = report.stages.len();
+    match report.current_stage() {
+        None if total > 0 => green(format!("passes all {total} stages")),
+        None => yellow("has no stages"),
+        Some(s) => red(format!("fails at {}", stage_label(s, total))),
+    }
+}
+
+/// The whole report: compile errors, or each stage with its failures.
+pub fn report_lines(report: &Report) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(errors) = &report.build_error {
+        out.push(red(bold("✗ the lesson does not compile:")));
+        out.push(String::new());
+        out.extend(errors.trim_end().lines().map(str::to_owned));
+        return out;
+    }
+    let total = report.stages.len();
+    for s in &report.stages {
+        let label = stage_label(s, total);
+        match &s.outcome {
+            Outcome::Passed { tests } => out.push(format!(
+                "{} {label} {}",
+                green("✓"),
+                dim(format!("— {tests} tests passed ({})", secs(s.elapsed)))
+            )),
+            Outcome::Failed {
+                failures,
+                passed,
+                failed,
+            } => {
+                out.push(format!(
+                    "{} {} — {failed} of {} tests failed",
+                    red("✗"),
+                    bold(&label),
+                    passed + failed
+                ));
+                for f in failures {
+                    out.push(String::new());
+                    out.push(format!("  {} {}", red("──"), bold(&f.name)));
+                    out.extend(f.output.lines().map(|l| format!("    {l}")));
+                }
+            }
+            Outcome::TimedOut { limit, unfinished } => {
+                out.push(format!(
+                    "{} {} — {}",
+                    red("✗"),
+                    bold(&label),
+                    red(format!("timed out after {}; stopped it", secs(*limit)))
+                ));
+                if !unfinished.is_empty() {
+                    out.push(format!("    still running: {}", unfinished.join(", ")));
+                }
+                out.push(
+                    "    A test that never finishes usually means a deadlock, a lost wake-up \
+                     (a wait with no notify), or a loop whose exit condition never becomes true."
+                        .to_owned(),
+                );
+            }
+            Outcome::Crashed { how, output } => {
+                out.push(format!("{} {} — crashed: {how}", red("✗"), bold(&label)));
+                out.extend(output.lines().map(|l| format!("    {l}")));
+            }
+            Outcome::NotBuilt { why } => {
+                out.push(format!("{} {} — {why}", red("✗"), bold(&label)));
+            }
+            Outcome::NotRun => out.push(dim(format!("· {label} — waits for the stage before"))),
+        }
+    }
+    if report.warnings > 0 && !report.passed() {
+        out.push(String::new());
+        out.push(dim(format!(
+            "({} compiler warning{} not shown; `cargo build` in exercises/ lists them)",
+            report.warnings,
+            if report.warnings == 1 { "" } else { "s" }
+        )));
+    }
+    out
+}
+
+/// A duration for people: "0.42 s", "12 s".
+pub fn secs(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s < 10.0 {
+        format!("{s:.2} s")
+    } else {
+        format!("{s:.0} s")
+    }
+}
+
+/// `[#####.....] 12/41`
+pub fn progress_bar(done: usize, total: usize, width: usize) -> String {
+    let filled = (done * width).checked_div(total).unwrap_or(0);
+    format!(
+        "[{}{}] {done}/{total}",
+        green("#".repeat(filled)),
+        dim("-".repeat(width - filled))
+    )
+}

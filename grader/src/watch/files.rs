@@ -1,0 +1,126 @@
+//! Which saved files matter, and the OS watcher (or polling) that sees them.
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::Sender;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use notify::{PollWatcher, RecursiveMode, Watcher};
+
+use super::Event;
+use crate::course::Course;
+
+/// How often the polling watcher looks at file times.
+const POLL_INTERVAL: Duration = Duration::from_millis(500);
+
+/// Is `path` a lesson source a save of which should trigger a check? Editors'
+/// temporary and backup files, build output and the concept note are not.
+pub fn is_source(path: &Path) -> bool {
+    if path.components().any(|c| c.as_os_str() == "target") {
+        return false;
+    }
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return false;
+    };
+    let temporary = name.starts_with('.') // vim .x.swp, emacs .#x, atomic-write temps
+        || name.starts_with('#')          // emacs auto-save
+        || name.ends_with('~')            // backups
+        || name.contains("___jb_")        // JetBrains safe-write
+        || name == "4913"; // vim's probe file
+    !temporary && (name.ends_with(".rs") || name == "Cargo.toml")
+}
+
+/// Whichever watcher is running; dropping it stops the events.
+pub type Active = Box<dyn Watcher + Send>;
+
+/// Starts watching every lesson's sources. `poll` skips the native watcher;
+/// if the native one fails, falls back to polling and says why.
+pub fn watch(course: &Course, poll: bool, tx: Sender<Event>) -> Result<(Active, Option<String>)> {
+    let dirs = watched_dirs(course);
+    let handler = {
+        let tx = tx.clone();
+        move |res: notify::Result<notify::Event>| {
+            let _ = match res {
+                Ok(ev) => tx.send(Event::Files(ev.paths)),
+                Err(e) => tx.send(Event::WatchError(e.to_string())),
+            };
+        }
+    };
+    if !poll {
+        let native = notify::recommended_watcher(handler.clone()).and_then(|mut w| {
+            for (dir, mode) in &dirs {
+                w.watch(dir, *mode)?;
+            }
+            Ok(w)
+        });
+        match native {
+            Ok(w) => return Ok((Box::new(w), None)),
+            Err(e) => {
+                let notice = format!(
+                    "the OS file watcher failed ({e}); polling every {} ms instead (start with --poll to skip trying)",
+                    POLL_INTERVAL.as_millis()
+                );
+                return Ok((Box::new(polling(&dirs, handler)?), Some(notice)));
+            }
+        }
+    }
+    Ok((Box::new(polling(&dirs, handler)?), None))
+}
+
+fn polling<F>(dirs: &[(PathBuf, RecursiveMode)], handler: F) -> Result<PollWatcher>
+where
+    F: notify::EventHandler,
+{
+    let config = notify::Config::default().with_poll_interval(POLL_INTERVAL);
+    let mut w = PollWatcher::new(handler, config).context("cannot start polling for changes")?;
+    for (dir, mode) in dirs {
+        w.watch(dir, *mode)
+            .with_context(|| format!("cannot watch {}", dir.display()))?;
+    }
+    Ok(w)
+}
+
+/// Each lesson directory (for Cargo.toml) and its src/ and tests/ trees;
+/// never target/, which is large and changes on every build.
+fn watched_dirs(course: &Course) -> Vec<(PathBuf, RecursiveMode)> {
+    let mut dirs = Vec::new();
+    for l in &course.lessons {
+        if !l.exercise_dir.is_dir() {
+            continue;
+        }
+        dirs.push((l.exercise_dir.clone(), RecursiveMode::NonRecursive));
+        for sub in ["src", "tests"] {
+            let d = l.exercise_dir.join(sub);
+            if d.is_dir() {
+                dirs.push((d, RecursiveMode::Recursive));
+            }
+        }
+    }
+    dirs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_source;
+    use std::path::Path;
+
+    #[test]
+    fn sources_and_noise() {
+        for yes in ["/x/src/lib.rs", "/x/tests/1_a.rs", "/x/Cargo.toml", "/x/src/sync.rs"] {
+            assert!(is_source(Path::new(yes)), "{yes}");
+        }
+        for no in [
+            "/x/src/.lib.rs.swp",
+            "/x/src/lib.rs~",
+            "/x/src/#lib.rs#",
+            "/x/src/.#lib.rs",
+            "/x/src/4913",
+            "/x/src/lib.rs___jb_tmp___",
+            "/x/README.md",
+            "/x/target/debug/build.rs",
+            "/x/src/.lib.rs.tmp-123",
+        ] {
+            assert!(!is_source(Path::new(no)), "{no}");
+        }
+    }
+}

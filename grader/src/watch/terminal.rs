@@ -1,0 +1,62 @@
+//! The terminal while watching: raw mode on an alternate screen, restored on
+//! every way out (return, error, Ctrl-C, panic), and a thread reading keys.
+
+use std::io::{Write, stdout};
+use std::sync::mpsc::Sender;
+
+use anyhow::Result;
+use crossterm::{cursor, event, execute, terminal};
+
+use super::Event;
+
+/// Holds the terminal in watch mode; dropping it restores the terminal.
+pub struct Guard;
+
+impl Guard {
+    pub fn enter() -> Result<Self> {
+        terminal::enable_raw_mode()?;
+        let guard = Guard; // from here on, Drop restores
+        execute!(stdout(), terminal::EnterAlternateScreen, cursor::Hide)?;
+        let default_hook = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            restore();
+            default_hook(info);
+        }));
+        Ok(guard)
+    }
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        restore();
+    }
+}
+
+fn restore() {
+    let mut out = stdout();
+    let _ = execute!(out, cursor::Show, terminal::LeaveAlternateScreen);
+    let _ = terminal::disable_raw_mode();
+    let _ = out.flush();
+}
+
+/// Forwards keys and resizes to the event loop until it goes away.
+pub fn spawn_reader(tx: Sender<Event>) {
+    std::thread::spawn(move || {
+        loop {
+            let sent = match event::read() {
+                Ok(event::Event::Key(k)) if k.kind != event::KeyEventKind::Release => {
+                    tx.send(Event::Key(k))
+                }
+                Ok(event::Event::Resize(..)) => tx.send(Event::Resize),
+                Ok(_) => Ok(()),
+                Err(e) => {
+                    let _ = tx.send(Event::WatchError(format!("cannot read keys: {e}")));
+                    return;
+                }
+            };
+            if sent.is_err() {
+                return;
+            }
+        }
+    });
+}

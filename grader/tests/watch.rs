@@ -1,0 +1,206 @@
+//! `sdkata watch` end to end, in a pseudo-terminal, as a learner uses it.
+
+mod common;
+
+use std::fs::File;
+use std::io::{Read, Write};
+use std::os::fd::OwnedFd;
+use std::process::{Child, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::Fixture;
+use nix::pty::{Winsize, openpty};
+use nix::sys::termios::{LocalFlags, tcgetattr};
+
+/// Generous: the first check compiles the fixture, maybe on a loaded machine.
+const WATCHDOG: Duration = Duration::from_secs(180);
+
+struct Terminal {
+    child: Child,
+    slave: OwnedFd,
+    keys: File,
+    screen: Arc<Mutex<Vec<u8>>>,
+}
+
+impl Terminal {
+    fn start(f: &Fixture) -> Self {
+        let size = Winsize { ws_row: 40, ws_col: 120, ws_xpixel: 0, ws_ypixel: 0 };
+        let pty = openpty(Some(&size), None).expect("openpty");
+        let child = f
+            .command(&["watch"])
+            .env_remove("NO_COLOR")
+            .stdin(Stdio::from(pty.slave.try_clone().unwrap()))
+            .stdout(Stdio::from(pty.slave.try_clone().unwrap()))
+            .stderr(Stdio::from(pty.slave.try_clone().unwrap()))
+            .spawn()
+            .expect("start sdkata watch");
+        let screen = Arc::new(Mutex::new(Vec::new()));
+        let mut reader = File::from(pty.master.try_clone().unwrap());
+        let sink = Arc::clone(&screen);
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        });
+        Terminal { child, slave: pty.slave, keys: File::from(pty.master), screen }
+    }
+
+    /// Everything drawn so far, without escape sequences.
+    fn text(&self) -> String {
+        let raw = String::from_utf8_lossy(&self.screen.lock().unwrap()).into_owned();
+        strip_ansi(&raw)
+    }
+
+    /// Waits until `needle` has been drawn after byte `from` of the plain text.
+    fn wait_for(&self, needle: &str, from: usize) -> usize {
+        let start = Instant::now();
+        loop {
+            let text = self.text();
+            if let Some(at) = text.get(from..).and_then(|t| t.find(needle)) {
+                return from + at + needle.len();
+            }
+            assert!(start.elapsed() < WATCHDOG, "never saw {needle:?}; screen:\n{}", &text[from.min(text.len())..]);
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn press(&mut self, key: &str) {
+        self.keys.write_all(key.as_bytes()).unwrap();
+    }
+
+    fn raw_mode(&self) -> bool {
+        !tcgetattr(&self.slave).unwrap().local_flags.contains(LocalFlags::ICANON)
+    }
+
+    fn quit(mut self) -> (std::process::ExitStatus, Vec<u8>, bool) {
+        self.press("q");
+        let start = Instant::now();
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(start.elapsed() < WATCHDOG, "watch did not quit on q");
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let flags = tcgetattr(&self.slave).unwrap().local_flags;
+        let restored = flags.contains(LocalFlags::ICANON | LocalFlags::ECHO);
+        let raw = self.screen.lock().unwrap().clone();
+        (status, raw, restored)
+    }
+}
+
+fn strip_ansi(s: &str) -> String {
+    let mut out = String::new();
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            if chars.next() == Some('[') {
+                for c in chars.by_ref() {
+                    if ('@'..='~').contains(&c) {
+                        break;
+                    }
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Saves like many editors do: write a temporary file, then rename it over
+/// the original (a new inode, which a naive watcher on the file would miss).
+fn save_by_rename(f: &Fixture, rel: &str, text: &str) {
+    let tmp = f.path(&format!("{rel}.sdkata-test-tmp"));
+    std::fs::write(&tmp, text).unwrap();
+    std::fs::rename(&tmp, f.path(rel)).unwrap();
+}
+
+const LIB: &str = "exercises/01_basics/01_add/src/lib.rs";
+
+#[test]
+fn a_fixing_save_passes_the_lesson_and_quitting_restores_the_terminal() {
+    let f = Fixture::new();
+    let term = Terminal::start(&f);
+    let at = term.wait_for("stage 1/2: sum", 0);
+    term.wait_for("not yet implemented", 0);
+    assert!(term.raw_mode(), "watch runs in raw mode");
+
+    let solution = f.read("solutions/01_basics/01_add/src/lib.rs");
+    save_by_rename(&f, LIB, &solution);
+    term.wait_for("add passes every stage", at);
+    term.wait_for("Press n for the next lesson: greet", at);
+
+    let (status, raw, restored) = term.quit();
+    assert!(status.success(), "{status:?}");
+    assert!(restored, "canonical mode and echo are back after quitting");
+    let raw = String::from_utf8_lossy(&raw);
+    let entered = raw.rfind("\x1b[?1049h").expect("entered the alternate screen");
+    let left = raw.rfind("\x1b[?1049l").expect("left the alternate screen");
+    assert!(left > entered);
+    let shown = raw.rfind("\x1b[?25h").expect("the cursor is shown again");
+    let hidden = raw.rfind("\x1b[?25l").expect("watch hides the cursor");
+    assert!(shown > hidden, "the cursor is shown again after the last hide");
+    assert!(f.read(".sdkata/state.toml").contains("done = true"));
+}
+
+#[test]
+fn a_save_during_a_running_check_is_checked_too() {
+    let f = Fixture::new();
+    // The first version blocks inside the test until the gate file exists, so
+    // the second save certainly lands while its check is running.
+    f.write(
+        LIB,
+        r#"pub fn add(a: i32, b: i32) -> i32 {
+    std::fs::write("started", "").unwrap();
+    while !std::path::Path::new("gate").exists() {
+        std::thread::yield_now();
+    }
+    a - b
+}
+"#,
+    );
+    let term = Terminal::start(&f);
+    let lesson = f.path("exercises/01_basics/01_add");
+    let start = Instant::now();
+    while !lesson.join("started").exists() {
+        assert!(start.elapsed() < WATCHDOG, "the first check never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let solution = f.read("solutions/01_basics/01_add/src/lib.rs");
+    save_by_rename(&f, LIB, &solution);
+    let at = term.wait_for("saved again: will re-check", 0);
+    std::fs::write(lesson.join("gate"), "").unwrap();
+
+    term.wait_for("add passes every stage", at);
+    let (status, _, restored) = term.quit();
+    assert!(status.success());
+    assert!(restored);
+}
+
+#[test]
+fn keys_show_hints_the_note_and_the_list() {
+    let f = Fixture::new();
+    let mut term = Terminal::start(&f);
+    let at = term.wait_for("stage 1/2: sum", 0);
+    term.press("h");
+    let at = term.wait_for("Hint 1/2: Use the + operator.", at);
+    term.press("e");
+    let at = term.wait_for("The + operator, and overflow.", at);
+    term.press("\x1b"); // esc: back to the lesson
+    term.press("l");
+    let at = term.wait_for("greet", at);
+    term.press("j");
+    term.press("\r"); // open greet
+    term.wait_for("greet — Greeting", at);
+    term.wait_for("stage 1/1: hello", at);
+    let (status, _, restored) = term.quit();
+    assert!(status.success());
+    assert!(restored);
+    assert!(f.read(".sdkata/state.toml").contains("current = \"greet\""));
+}
