@@ -104,9 +104,7 @@ impl App {
     }
 
     pub fn set_current(&mut self, lesson: &str) -> Result<()> {
-        let (state, ()) = self
-            .store
-            .update(|s| s.current = Some(lesson.to_owned()))?;
+        let (state, ()) = self.store.update(|s| s.current = Some(lesson.to_owned()))?;
         self.state = state;
         Ok(())
     }

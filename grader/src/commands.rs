@@ -37,11 +37,7 @@ pub fn options(side: Side, until: Until) -> Options {
 
 pub fn list(track: Option<&str>, filter: Filter) -> Result<Verdict> {
     let app = App::open()?;
-    if let Some(t) = track {
-        if app.course.track(t).is_none() {
-            bail!("no track is called {t:?}; tracks: {}", track_ids(&app));
-        }
-    }
+    check_track(&app, track)?;
     let rows = list::lessons(&app, track, filter);
     for line in list::table(&rows) {
         println!("{line}");
@@ -81,17 +77,18 @@ pub fn run(name: Option<&str>) -> Result<Verdict> {
     let lesson = app.lesson_or_current(name)?.clone();
     println!("{}", header(&app, &lesson));
     warn_changed_tests(&app, &lesson);
-    let report = check::check(&app.course, &lesson, options(Side::Exercise, Until::FirstFailure))?;
+    let report = check::check(
+        &app.course,
+        &lesson,
+        options(Side::Exercise, Until::FirstFailure),
+    )?;
     for line in render::report_lines(&report) {
         println!("{line}");
     }
     let newly_done = app.record(&report)?;
     println!("\n{} {}", bold(&lesson.name), render::status_line(&report));
     if !report.passed() {
-        println!(
-            "{}",
-            dim(format!("Stuck? `sdkata hint {}`", lesson.name))
-        );
+        println!("{}", dim(format!("Stuck? `sdkata hint {}`", lesson.name)));
         return Ok(Verdict::Fail);
     }
     if newly_done {
@@ -123,26 +120,22 @@ fn warn_changed_tests(app: &App, lesson: &Lesson) {
     let Ok(shipped) = Shipped::load(&app.course) else {
         return;
     };
-    if let Ok(changed) = shipped.changed_tests(lesson) {
-        if !changed.is_empty() {
-            println!(
-                "{}",
-                yellow(format!(
-                    "note: these test files differ from the shipped ones: {}",
-                    changed.join(", ")
-                ))
-            );
-        }
+    if let Ok(changed) = shipped.changed_tests(lesson)
+        && !changed.is_empty()
+    {
+        println!(
+            "{}",
+            yellow(format!(
+                "note: these test files differ from the shipped ones: {}",
+                changed.join(", ")
+            ))
+        );
     }
 }
 
 pub fn verify(track: Option<&str>) -> Result<Verdict> {
     let mut app = App::open()?;
-    if let Some(t) = track {
-        if app.course.track(t).is_none() {
-            bail!("no track is called {t:?}; tracks: {}", track_ids(&app));
-        }
-    }
+    check_track(&app, track)?;
     let lessons: Vec<&Lesson> = app
         .course
         .lessons
@@ -171,17 +164,21 @@ pub fn verify(track: Option<&str>) -> Result<Verdict> {
     let name_w = lessons.iter().map(|l| l.name.len()).max().unwrap_or(4);
     let mut changed_tests = Vec::new();
     for (lesson, report) in lessons.iter().zip(&reports) {
-        let mark = if report.passed() { green("✓") } else { red("✗") };
+        let mark = if report.passed() {
+            green("✓")
+        } else {
+            red("✗")
+        };
         println!(
             "{mark} {:<name_w$}  {}  {}",
             lesson.name,
             render::status_line(report),
             dim(render::secs(report.elapsed()))
         );
-        if let Some(changed) = shipped.as_ref().and_then(|s| s.changed_tests(lesson).ok()) {
-            if !changed.is_empty() {
-                changed_tests.push(format!("{} ({})", lesson.name, changed.join(", ")));
-            }
+        if let Some(changed) = shipped.as_ref().and_then(|s| s.changed_tests(lesson).ok())
+            && !changed.is_empty()
+        {
+            changed_tests.push(format!("{} ({})", lesson.name, changed.join(", ")));
         }
     }
     let passed = reports.iter().filter(|r| r.passed()).count();
@@ -193,10 +190,16 @@ pub fn verify(track: Option<&str>) -> Result<Verdict> {
         render::secs(started.elapsed())
     );
     if shipped.is_none() {
-        println!("{}", yellow("note: shipped.toml is missing, so changed tests cannot be spotted"));
+        println!(
+            "{}",
+            yellow("note: shipped.toml is missing, so changed tests cannot be spotted")
+        );
     }
     for c in &changed_tests {
-        println!("{}", yellow(format!("tests differ from the shipped ones: {c}")));
+        println!(
+            "{}",
+            yellow(format!("tests differ from the shipped ones: {c}"))
+        );
     }
     Ok(if passed == total {
         Verdict::Pass
@@ -275,20 +278,27 @@ pub fn solution(name: &str, force: bool) -> Result<Verdict> {
         return Ok(Verdict::Pass);
     }
     let src = lesson.solution_dir.join("src");
-    println!("Reference solution: {}", bold(rel(&app.course.root, &src).display()));
+    println!(
+        "Reference solution: {}",
+        bold(rel(&app.course.root, &src).display())
+    );
     let theirs = shipped::files_of(&src)?;
     let mine = shipped::files_of(&lesson.exercise_dir.join("src")).unwrap_or_default();
     for file in theirs.keys() {
         if mine.get(file) == theirs.get(file) {
             continue;
         }
-        let ours = std::fs::read_to_string(lesson.exercise_dir.join("src").join(file)).unwrap_or_default();
+        let ours =
+            std::fs::read_to_string(lesson.exercise_dir.join("src").join(file)).unwrap_or_default();
         let reference = std::fs::read_to_string(src.join(file))?;
         let diff = similar::TextDiff::from_lines(&ours, &reference);
         let text = diff
             .unified_diff()
             .context_radius(3)
-            .header(&format!("yours/src/{file}"), &format!("solution/src/{file}"))
+            .header(
+                &format!("yours/src/{file}"),
+                &format!("solution/src/{file}"),
+            )
             .to_string();
         for line in text.lines() {
             let painted = if line.starts_with('+') {
@@ -344,7 +354,9 @@ fn page(text: &str) -> Result<()> {
 /// Asks a yes/no question on a terminal; refuses without one.
 fn confirm(question: &str) -> Result<bool> {
     if !std::io::stdin().is_terminal() {
-        bail!("{question}\nNo terminal to ask on: pass --yes (reset) or --force (solution) to go ahead.");
+        bail!(
+            "{question}\nNo terminal to ask on: pass --yes (reset) or --force (solution) to go ahead."
+        );
     }
     print!("{question} [y/N] ");
     std::io::stdout().flush()?;
@@ -353,13 +365,15 @@ fn confirm(question: &str) -> Result<bool> {
     Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
 }
 
-fn track_ids(app: &App) -> String {
-    app.course
-        .tracks
-        .iter()
-        .map(|t| t.id.as_str())
-        .collect::<Vec<_>>()
-        .join(", ")
+/// An error naming the tracks when `track` is not one of them.
+fn check_track(app: &App, track: Option<&str>) -> Result<()> {
+    if let Some(t) = track
+        && app.course.track(t).is_none()
+    {
+        let ids: Vec<&str> = app.course.tracks.iter().map(|t| t.id.as_str()).collect();
+        bail!("no track is called {t:?}; tracks: {}", ids.join(", "));
+    }
+    Ok(())
 }
 
 pub fn rel<'a>(root: &Path, path: &'a Path) -> &'a Path {

@@ -327,9 +327,7 @@ impl Course {
             [] => {
                 let close = closest_names(query, self.lessons.iter().map(|l| l.name.as_str()));
                 if close.is_empty() {
-                    anyhow::bail!(
-                        "no lesson is called {query:?}; `sdkata list` shows them all"
-                    )
+                    anyhow::bail!("no lesson is called {query:?}; `sdkata list` shows them all")
                 }
                 anyhow::bail!(
                     "no lesson is called {query:?}. Did you mean: {}?",
@@ -338,21 +336,28 @@ impl Course {
             }
             many => anyhow::bail!(
                 "{query:?} could be any of: {}; type more of the name",
-                many.iter().map(|l| l.name.as_str()).collect::<Vec<_>>().join(", ")
+                many.iter()
+                    .map(|l| l.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         }
     }
 
     /// The lesson whose exercise directory contains `path`, if any.
     pub fn lesson_at(&self, path: &Path) -> Option<&Lesson> {
-        self.lessons.iter().find(|l| path.starts_with(&l.exercise_dir))
+        self.lessons
+            .iter()
+            .find(|l| path.starts_with(&l.exercise_dir))
     }
 }
 
 /// A toml error, phrased with its line and column.
 fn describe_toml_error(e: &toml::de::Error) -> String {
     // toml's message already says "at line L, column C" and quotes the line.
-    e.to_string().trim_end().replace("TOML parse error", "syntax error")
+    e.to_string()
+        .trim_end()
+        .replace("TOML parse error", "syntax error")
 }
 
 /// 1-based line number of byte `offset` in `text`.
@@ -384,7 +389,11 @@ pub fn closest_names<'a>(query: &str, names: impl Iterator<Item = &'a str>) -> V
         })
         .collect();
     scored.sort();
-    scored.into_iter().take(5).map(|(_, n)| n.to_owned()).collect()
+    scored
+        .into_iter()
+        .take(5)
+        .map(|(_, n)| n.to_owned())
+        .collect()
 }
 
 fn edit_distance(a: &str, b: &str) -> usize {
@@ -443,8 +452,14 @@ loom = true
         let c = parse(GOOD).unwrap();
         assert_eq!(c.lessons.len(), 2);
         let s = &c.lessons[0];
-        assert_eq!(s.exercise_dir, Path::new("/repo/exercises/01_basics/01_structs"));
-        assert_eq!(s.solution_dir, Path::new("/repo/solutions/01_basics/01_structs"));
+        assert_eq!(
+            s.exercise_dir,
+            Path::new("/repo/exercises/01_basics/01_structs")
+        );
+        assert_eq!(
+            s.solution_dir,
+            Path::new("/repo/solutions/01_basics/01_structs")
+        );
         assert_eq!(s.timeout, Duration::from_secs(DEFAULT_TIMEOUT_SECS));
         assert!(!s.loom);
         assert_eq!(c.lessons[1].timeout, Duration::from_secs(5));
@@ -466,7 +481,10 @@ loom = true
         let text = GOOD
             .replace("difficulty = 1", "difficulty = 9")
             .replace("name = \"strategy\"", "name = \"structs\"")
-            .replace("track = \"basics\"\ndir = \"02", "track = \"nope\"\ndir = \"02")
+            .replace(
+                "track = \"basics\"\ndir = \"02",
+                "track = \"nope\"\ndir = \"02",
+            )
             .replace("hints = [\"one\"]", "hints = []")
             .replace("timeout_secs = 5", "timeout_secs = 0");
         let problems = parse(&text).unwrap_err();
@@ -489,7 +507,10 @@ loom = true
             .replace("dir = \"02_strategy\"", "dir = \"../x\"");
         let all = parse(&text).unwrap_err().join("\n");
         assert!(all.contains("\"Structs\" must be snake_case"), "{all}");
-        assert!(all.contains("\"../x\" must be a single directory name"), "{all}");
+        assert!(
+            all.contains("\"../x\" must be a single directory name"),
+            "{all}"
+        );
     }
 
     #[test]

@@ -46,13 +46,25 @@ pub fn check() -> Result<Verdict> {
     let runnable: Vec<&Lesson> = course
         .lessons
         .iter()
-        .filter(|l| l.exercise_dir.join("Cargo.toml").is_file() && l.solution_dir.join("Cargo.toml").is_file())
+        .filter(|l| {
+            l.exercise_dir.join("Cargo.toml").is_file()
+                && l.solution_dir.join("Cargo.toml").is_file()
+        })
         .collect();
     eprintln!("checking {} stubs fail every stage...", runnable.len());
-    let stubs = check::check_all(&course, &runnable, options(Side::Exercise, Until::End), &|_| {})?;
+    let stubs = check::check_all(
+        &course,
+        &runnable,
+        options(Side::Exercise, Until::End),
+        &|_| {},
+    )?;
     for r in &stubs {
         if let Some(e) = &r.build_error {
-            problems.push(format!("exercise {} does not compile as shipped:\n{}", r.lesson, indent(e)));
+            problems.push(format!(
+                "exercise {} does not compile as shipped:\n{}",
+                r.lesson,
+                indent(e)
+            ));
         }
         for s in &r.stages {
             let label = render::stage_label(s, r.stages.len());
@@ -74,7 +86,12 @@ pub fn check() -> Result<Verdict> {
         }
     }
     eprintln!("checking {} solutions pass every stage...", runnable.len());
-    let solutions = check::check_all(&course, &runnable, options(Side::Solution, Until::End), &|_| {})?;
+    let solutions = check::check_all(
+        &course,
+        &runnable,
+        options(Side::Solution, Until::End),
+        &|_| {},
+    )?;
     for r in &solutions {
         if !r.passed() {
             let detail = render::report_lines(r)
@@ -107,7 +124,11 @@ pub fn fingerprint() -> Result<Verdict> {
     let course = Course::discover()?;
     let text = Shipped::of_course(&course)?.to_toml()?;
     crate::state::write_atomically(&Shipped::path(&course), text.as_bytes())?;
-    println!("wrote {} ({} lessons)", Shipped::path(&course).display(), course.lessons.len());
+    println!(
+        "wrote {} ({} lessons)",
+        Shipped::path(&course).display(),
+        course.lessons.len()
+    );
     Ok(Verdict::Pass)
 }
 
@@ -145,7 +166,12 @@ fn lesson_dirs(base: &Path) -> Vec<String> {
     };
     for track in read_dir_sorted(base).into_iter().filter(|p| numbered(p)) {
         for lesson in read_dir_sorted(&track).into_iter().filter(|p| numbered(p)) {
-            let name = |p: &Path| p.file_name().unwrap_or_default().to_string_lossy().into_owned();
+            let name = |p: &Path| {
+                p.file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned()
+            };
             out.push(format!("{}/{}", name(&track), name(&lesson)));
         }
     }
@@ -178,7 +204,10 @@ fn lesson_problems(lesson: &Lesson) -> Vec<String> {
     }
     let note_ok = std::fs::read_to_string(lesson.note_path()).is_ok_and(|t| !t.trim().is_empty());
     if !note_ok {
-        problems.push(format!("{name}: the concept note {} is missing or empty", lesson.note_path().display()));
+        problems.push(format!(
+            "{name}: the concept note {} is missing or empty",
+            lesson.note_path().display()
+        ));
     }
     if sol.join("tests").exists() {
         problems.push(format!(
@@ -204,17 +233,27 @@ fn lesson_problems(lesson: &Lesson) -> Vec<String> {
 }
 
 /// The solution's manifest must be the exercise's plus `path`s for the tests.
-fn compare_manifests(lesson: &Lesson, stems: &BTreeSet<String>, problems: &mut Vec<String>) -> Result<()> {
+fn compare_manifests(
+    lesson: &Lesson,
+    stems: &BTreeSet<String>,
+    problems: &mut Vec<String>,
+) -> Result<()> {
     let read = |dir: &Path| -> Result<Table> {
         let path = dir.join("Cargo.toml");
-        let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
         toml::from_str(&text).with_context(|| format!("{} is not valid TOML", path.display()))
     };
     let (mut ex, mut sol) = (read(&lesson.exercise_dir)?, read(&lesson.solution_dir)?);
     let name = &lesson.name;
-    let package_name = ex.get("package").and_then(|p| p.get("name")).and_then(|n| n.as_str());
+    let package_name = ex
+        .get("package")
+        .and_then(|p| p.get("name"))
+        .and_then(|n| n.as_str());
     if package_name != Some(name.as_str()) {
-        problems.push(format!("{name}: the exercise package is named {package_name:?}; it must be the lesson name"));
+        problems.push(format!(
+            "{name}: the exercise package is named {package_name:?}; it must be the lesson name"
+        ));
     }
     let tests = |t: &mut Table| -> Vec<Table> {
         t.remove("test")
@@ -236,7 +275,9 @@ fn compare_manifests(lesson: &Lesson, stems: &BTreeSet<String>, problems: &mut V
         declared.insert(test.to_owned());
         let want = format!("../../../exercises/{}/tests/{test}.rs", lesson.rel_dir);
         if t.get("path").and_then(|p| p.as_str()) != Some(want.as_str()) {
-            problems.push(format!("{name}: solution [[test]] {test:?} must have path = {want:?}"));
+            problems.push(format!(
+                "{name}: solution [[test]] {test:?} must have path = {want:?}"
+            ));
         }
         // Keys the exercise gives this test (required-features...) must match.
         let mut without_path = t.clone();
@@ -245,10 +286,14 @@ fn compare_manifests(lesson: &Lesson, stems: &BTreeSet<String>, problems: &mut V
             let mut e = e.clone();
             e.remove("path");
             if e != without_path {
-                problems.push(format!("{name}: [[test]] {test:?} has different settings in the solution"));
+                problems.push(format!(
+                    "{name}: [[test]] {test:?} has different settings in the solution"
+                ));
             }
         } else if without_path.len() > 1 {
-            problems.push(format!("{name}: solution [[test]] {test:?} has settings the exercise does not"));
+            problems.push(format!(
+                "{name}: solution [[test]] {test:?} has settings the exercise does not"
+            ));
         }
     }
     if &declared != stems {

@@ -53,8 +53,18 @@ pub fn lessons<'a>(app: &'a App, track: Option<&str>, filter: Filter) -> Vec<(&'
 
 /// Table rows, the header first; every row has the same visible layout.
 pub fn table(rows: &[(&Lesson, Status)]) -> Vec<String> {
-    let name_w = rows.iter().map(|(l, _)| l.name.len()).max().unwrap_or(4).max(4);
-    let track_w = rows.iter().map(|(l, _)| l.track.len()).max().unwrap_or(5).max(5);
+    let name_w = rows
+        .iter()
+        .map(|(l, _)| l.name.len())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    let track_w = rows
+        .iter()
+        .map(|(l, _)| l.track.len())
+        .max()
+        .unwrap_or(5)
+        .max(5);
     let mut out = vec![bold(format!(
         "{:>3}  {:<name_w$}  {:<track_w$}  {:<7}  {}",
         "#", "name", "track", "status", "title"

@@ -37,19 +37,19 @@ fn inline(line: &str) -> String {
     let mut out = String::new();
     let mut rest = line;
     while !rest.is_empty() {
-        if let Some(after) = rest.strip_prefix('`') {
-            if let Some(end) = after.find('`') {
-                out.push_str(&cyan(&after[..end]));
-                rest = &after[end + 1..];
-                continue;
-            }
+        if let Some(after) = rest.strip_prefix('`')
+            && let Some(end) = after.find('`')
+        {
+            out.push_str(&cyan(&after[..end]));
+            rest = &after[end + 1..];
+            continue;
         }
-        if let Some(after) = rest.strip_prefix("**") {
-            if let Some(end) = after.find("**") {
-                out.push_str(&bold(&after[..end]));
-                rest = &after[end + 2..];
-                continue;
-            }
+        if let Some(after) = rest.strip_prefix("**")
+            && let Some(end) = after.find("**")
+        {
+            out.push_str(&bold(&after[..end]));
+            rest = &after[end + 2..];
+            continue;
         }
         if rest.starts_with("---") && rest.trim() == "---" {
             out.push_str(&dim("────────"));
@@ -70,7 +70,10 @@ mod tests {
     fn markers_are_removed_when_plain() {
         let text = "# Title\nSome `code` and **bold**.\n```rust\nlet x = 1;\n```\n### Small\n";
         let out = render(text);
-        assert_eq!(out, "\nTitle\nSome code and bold.\n    let x = 1;\n\nSmall\n");
+        assert_eq!(
+            out,
+            "\nTitle\nSome code and bold.\n    let x = 1;\n\nSmall\n"
+        );
     }
 
     #[test]

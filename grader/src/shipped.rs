@@ -125,7 +125,8 @@ fn walk(base: &Path, dir: &Path, out: &mut BTreeMap<String, String>) -> Result<(
                 .map(|c| c.as_os_str().to_string_lossy().into_owned())
                 .collect::<Vec<_>>()
                 .join("/");
-            let bytes = fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+            let bytes =
+                fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
             out.insert(rel, blob_id(&bytes));
         }
     }
@@ -167,14 +168,23 @@ mod tests {
     #[test]
     fn blob_ids_match_git() {
         // `printf 'hello\n' | git hash-object --stdin`
-        assert_eq!(blob_id(b"hello\n"), "ce013625030ba8dba906f756967f9e9ca394464a");
+        assert_eq!(
+            blob_id(b"hello\n"),
+            "ce013625030ba8dba906f756967f9e9ca394464a"
+        );
         assert_eq!(blob_id(b""), "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391");
     }
 
     #[test]
     fn files_skip_target_and_hidden_and_use_slashes() {
         let dir = tempfile::tempdir().unwrap();
-        for f in ["src/lib.rs", "tests/1_a.rs", "target/x", ".hidden", "Cargo.toml"] {
+        for f in [
+            "src/lib.rs",
+            "tests/1_a.rs",
+            "target/x",
+            ".hidden",
+            "Cargo.toml",
+        ] {
             let p = dir.path().join(f);
             fs::create_dir_all(p.parent().unwrap()).unwrap();
             fs::write(p, f).unwrap();

@@ -174,7 +174,9 @@ fn parse(text: &str) -> Result<State> {
 /// Writes `bytes` to `path` so that readers see either the old or the new
 /// content, never a mix, even across a crash.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().context("a file path has a parent directory")?;
+    let dir = path
+        .parent()
+        .context("a file path has a parent directory")?;
     let tmp = dir.join(format!(
         ".{}.tmp-{}",
         path.file_name().and_then(|n| n.to_str()).unwrap_or("file"),
@@ -283,7 +285,10 @@ mod tests {
             ("not [ toml", "not valid TOML"),
             ("format_version = 7\n", "newer sdkata"),
             ("lessons = 3\n", "no format_version"),
-            ("format_version = 1\n[lessons.x]\ndone = \"yes\"\n", "expected fields"),
+            (
+                "format_version = 1\n[lessons.x]\ndone = \"yes\"\n",
+                "expected fields",
+            ),
         ] {
             fs::write(store.dir().join("state.toml"), text).unwrap();
             let err = format!("{:#}", store.load().unwrap_err());
@@ -291,7 +296,10 @@ mod tests {
             assert!(err.contains("mv .sdkata/state.toml"), "{err}");
             // An update must not overwrite a file it could not read.
             assert!(store.update(|s| s.record_check("x", true)).is_err());
-            assert_eq!(fs::read_to_string(store.dir().join("state.toml")).unwrap(), text);
+            assert_eq!(
+                fs::read_to_string(store.dir().join("state.toml")).unwrap(),
+                text
+            );
         }
     }
 }

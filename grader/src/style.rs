@@ -10,7 +10,10 @@ static ENABLED: AtomicBool = AtomicBool::new(false);
 /// Decides once, at start-up, whether to colour what goes to stdout.
 pub fn init() {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    ENABLED.store(!no_color && std::io::stdout().is_terminal(), Ordering::Relaxed);
+    ENABLED.store(
+        !no_color && std::io::stdout().is_terminal(),
+        Ordering::Relaxed,
+    );
 }
 
 pub fn enabled() -> bool {

@@ -13,8 +13,14 @@ fn run_fails_on_the_stub_then_passes_and_marks_done() {
     let t = text(&out);
     assert_eq!(code(&out), 1, "{t}");
     assert!(t.contains("stage 1/2: sum"), "{t}");
-    assert!(t.contains("not yet implemented: add 2 and 3"), "the panic message is shown: {t}");
-    assert!(t.contains("waits for the stage before"), "stage 2 is not run: {t}");
+    assert!(
+        t.contains("not yet implemented: add 2 and 3"),
+        "the panic message is shown: {t}"
+    );
+    assert!(
+        t.contains("waits for the stage before"),
+        "stage 2 is not run: {t}"
+    );
 
     f.solve_add();
     let out = f.sdkata(&["run", "add"]);
@@ -23,7 +29,10 @@ fn run_fails_on_the_stub_then_passes_and_marks_done() {
     assert!(t.contains("passes all 2 stages"), "{t}");
     assert!(t.contains("Next: greet"), "{t}");
     let state = f.read(".sdkata/state.toml");
-    assert!(state.contains("[lessons.add]") && state.contains("done = true"), "{state}");
+    assert!(
+        state.contains("[lessons.add]") && state.contains("done = true"),
+        "{state}"
+    );
     assert!(state.contains("checks = 2"), "{state}");
 
     let out = f.sdkata(&["list"]);
@@ -60,7 +69,10 @@ fn works_from_a_subdirectory_and_explains_outside_the_repo() {
         .unwrap();
     let t = text(&out);
     assert_eq!(code(&out), 2, "{t}");
-    assert!(t.contains("no info.toml in") && t.contains("Run sdkata from inside"), "{t}");
+    assert!(
+        t.contains("no info.toml in") && t.contains("Run sdkata from inside"),
+        "{t}"
+    );
 }
 
 #[test]
@@ -78,13 +90,19 @@ fn lesson_names_resolve_by_prefix_and_suggest_on_typos() {
 #[test]
 fn compile_errors_are_shown_as_rustc_renders_them() {
     let f = Fixture::new();
-    f.write("exercises/01_basics/01_add/src/lib.rs", "pub fn add(a: i32, b: i32) -> i32 { a + }\n");
+    f.write(
+        "exercises/01_basics/01_add/src/lib.rs",
+        "pub fn add(a: i32, b: i32) -> i32 { a + }\n",
+    );
     let out = f.sdkata(&["run", "add"]);
     let t = text(&out);
     assert_eq!(code(&out), 1, "{t}");
     assert!(t.contains("does not compile"), "{t}");
     assert!(t.contains("error: expected expression"), "{t}");
-    assert!(t.contains("--> 01_basics/01_add/src/lib.rs:1:41"), "rustc's rendering with the location: {t}");
+    assert!(
+        t.contains("--> 01_basics/01_add/src/lib.rs:1:41"),
+        "rustc's rendering with the location: {t}"
+    );
     // The other lesson is not affected by this one's compile error.
     let out = f.sdkata(&["run", "greet"]);
     assert!(text(&out).contains("stage 1/1: hello"), "{}", text(&out));
@@ -103,8 +121,14 @@ fn a_hung_test_is_killed_at_the_timeout_with_its_name() {
     assert_eq!(code(&out), 1, "{t}");
     assert!(t.contains("timed out after 3.00 s"), "{t}");
     assert!(t.contains("still running: small_numbers"), "{t}");
-    assert!(!t.contains("still running: negatives"), "finished tests are not blamed: {t}");
-    assert!(start.elapsed() < Duration::from_secs(60), "the timeout bounds the run");
+    assert!(
+        !t.contains("still running: negatives"),
+        "finished tests are not blamed: {t}"
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(60),
+        "the timeout bounds the run"
+    );
     // The whole process group is gone: no test binary of this copy survives.
     let root = f.root().to_string_lossy().into_owned();
     let survivors: Vec<String> = std::fs::read_dir("/proc")
@@ -133,20 +157,35 @@ fn a_crashing_test_binary_is_reported_as_a_crash() {
 fn an_ignored_test_still_runs() {
     let f = Fixture::new();
     let test = f.read("exercises/01_basics/01_add/tests/2_edge.rs");
-    f.write("exercises/01_basics/01_add/tests/2_edge.rs", &test.replace("#[test]", "#[test]\n#[ignore]"));
+    f.write(
+        "exercises/01_basics/01_add/tests/2_edge.rs",
+        &test.replace("#[test]", "#[test]\n#[ignore]"),
+    );
     f.write(
         "exercises/01_basics/01_add/src/lib.rs",
         "pub fn add(a: i32, b: i32) -> i32 { a.saturating_add(b) }\n",
     );
     let out = f.sdkata(&["run", "add"]);
-    assert_eq!(code(&out), 1, "#[ignore] must not skip the spec: {}", text(&out));
-    assert!(text(&out).contains("differ from the shipped ones: tests/2_edge.rs"), "{}", text(&out));
+    assert_eq!(
+        code(&out),
+        1,
+        "#[ignore] must not skip the spec: {}",
+        text(&out)
+    );
+    assert!(
+        text(&out).contains("differ from the shipped ones: tests/2_edge.rs"),
+        "{}",
+        text(&out)
+    );
 }
 
 #[test]
 fn a_broken_info_toml_names_the_line() {
     let f = Fixture::new();
-    let info = f.read("info.toml").replace("difficulty = 1\nhints = [\"format!\"]", "difficulty = 7\nhints = [\"format!\"]\ncolour = 1");
+    let info = f.read("info.toml").replace(
+        "difficulty = 1\nhints = [\"format!\"]",
+        "difficulty = 7\nhints = [\"format!\"]\ncolour = 1",
+    );
     f.write("info.toml", &info);
     let out = f.sdkata(&["list"]);
     let t = text(&out);
@@ -154,9 +193,15 @@ fn a_broken_info_toml_names_the_line() {
     assert!(t.contains("unknown field `colour`"), "{t}");
     assert!(t.contains("line 26"), "{t}");
 
-    f.write("info.toml", &f.read("info.toml").replace("colour = 1\n", ""));
+    f.write(
+        "info.toml",
+        &f.read("info.toml").replace("colour = 1\n", ""),
+    );
     let t = text(&f.sdkata(&["list"]));
-    assert!(t.contains("line 24: lesson \"greet\" has difficulty 7"), "{t}");
+    assert!(
+        t.contains("line 24: lesson \"greet\" has difficulty 7"),
+        "{t}"
+    );
 }
 
 #[test]
@@ -180,8 +225,14 @@ fn a_corrupt_state_file_is_an_error_and_is_left_alone() {
     let out = f.sdkata(&["run", "add"]);
     let t = text(&out);
     assert_eq!(code(&out), 2, "{t}");
-    assert!(t.contains("is damaged") && t.contains("mv .sdkata/state.toml"), "{t}");
-    assert_eq!(f.read(".sdkata/state.toml"), "format_version = 1\n[lessons.add\n");
+    assert!(
+        t.contains("is damaged") && t.contains("mv .sdkata/state.toml"),
+        "{t}"
+    );
+    assert_eq!(
+        f.read(".sdkata/state.toml"),
+        "format_version = 1\n[lessons.add\n"
+    );
 
     f.write(".sdkata/state.toml", "format_version = 9\n");
     let t = text(&f.sdkata(&["list"]));
@@ -192,7 +243,10 @@ fn a_corrupt_state_file_is_an_error_and_is_left_alone() {
 fn hints_are_progressive_and_remembered() {
     let f = Fixture::new();
     let t = text(&f.sdkata(&["hint"]));
-    assert!(t.contains("Hint 1/2 for add: Use the + operator.") && !t.contains("Hint 2/2"), "{t}");
+    assert!(
+        t.contains("Hint 1/2 for add: Use the + operator.") && !t.contains("Hint 2/2"),
+        "{t}"
+    );
     let t = text(&f.sdkata(&["hint", "add"]));
     assert!(t.contains("Hint 2/2 for add: a + b"), "{t}");
     let t = text(&f.sdkata(&["hint", "add"]));
@@ -222,17 +276,38 @@ fn reset_backs_up_then_restores_the_stub() {
     assert_eq!(f.read("exercises/01_basics/01_add/src/lib.rs"), stub);
     assert!(!f.path("exercises/01_basics/01_add/src/extra.rs").exists());
     let backups = f.path(".sdkata/backups/add");
-    let stamp = std::fs::read_dir(&backups).unwrap().next().unwrap().unwrap().path();
+    let stamp = std::fs::read_dir(&backups)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
     assert!(t.contains(&stamp.display().to_string()), "{t}");
-    assert!(std::fs::read_to_string(stamp.join("src/lib.rs")).unwrap().contains("wrapping_add"));
-    assert_eq!(std::fs::read_to_string(stamp.join("src/extra.rs")).unwrap(), "// mine\n");
-    assert!(text(&f.sdkata(&["list"])).contains("0 of 2 lessons done"), "reset lesson is pending again");
+    assert!(
+        std::fs::read_to_string(stamp.join("src/lib.rs"))
+            .unwrap()
+            .contains("wrapping_add")
+    );
+    assert_eq!(
+        std::fs::read_to_string(stamp.join("src/extra.rs")).unwrap(),
+        "// mine\n"
+    );
+    assert!(
+        text(&f.sdkata(&["list"])).contains("0 of 2 lessons done"),
+        "reset lesson is pending again"
+    );
 
     // Even after the learner commits their own work, the shipped stub comes back.
     f.solve_add();
-    std::process::Command::new("git").args(["commit", "-qam", "mine"]).current_dir(f.root())
-        .env("GIT_AUTHOR_NAME", "t").env("GIT_AUTHOR_EMAIL", "t@t").env("GIT_COMMITTER_NAME", "t").env("GIT_COMMITTER_EMAIL", "t@t")
-        .status().unwrap();
+    std::process::Command::new("git")
+        .args(["commit", "-qam", "mine"])
+        .current_dir(f.root())
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@t")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@t")
+        .status()
+        .unwrap();
     assert_eq!(code(&f.sdkata(&["reset", "add", "--yes"])), 0);
     assert_eq!(f.read("exercises/01_basics/01_add/src/lib.rs"), stub);
 }
@@ -246,7 +321,10 @@ fn solution_asks_before_spoiling_and_shows_a_diff() {
     let t = text(&out);
     assert_eq!(code(&out), 0, "{t}");
     assert!(t.contains("solutions/01_basics/01_add/src"), "{t}");
-    assert!(t.contains("-    todo!(\"add {a} and {b}\")") && t.contains("+    a.wrapping_add(b)"), "{t}");
+    assert!(
+        t.contains("-    todo!(\"add {a} and {b}\")") && t.contains("+    a.wrapping_add(b)"),
+        "{t}"
+    );
 }
 
 #[test]
@@ -255,7 +333,10 @@ fn explain_renders_the_concept_note() {
     let out = f.sdkata(&["explain", "add"]);
     let t = text(&out);
     assert_eq!(code(&out), 0, "{t}");
-    assert!(t.contains("Adding") && t.contains("The + operator, and overflow."), "{t}");
+    assert!(
+        t.contains("Adding") && t.contains("The + operator, and overflow."),
+        "{t}"
+    );
 }
 
 #[test]
@@ -271,11 +352,20 @@ fn verify_checks_everything_and_spots_changed_tests() {
     f.write("exercises/01_basics/02_greet/src/lib.rs", &greet);
     let t = text(&f.sdkata(&["verify", "--track", "basics"]));
     assert!(t.contains("2 of 2 lessons pass"), "{t}");
-    assert!(t.contains("2 of 2 lessons done") || text(&f.sdkata(&["list"])).contains("2 of 2 lessons done"));
+    assert!(
+        t.contains("2 of 2 lessons done")
+            || text(&f.sdkata(&["list"])).contains("2 of 2 lessons done")
+    );
 
-    f.write("exercises/01_basics/02_greet/tests/2_more.rs", "#[test] fn more() {}\n");
+    f.write(
+        "exercises/01_basics/02_greet/tests/2_more.rs",
+        "#[test] fn more() {}\n",
+    );
     let t = text(&f.sdkata(&["verify"]));
-    assert!(t.contains("tests differ from the shipped ones: greet (tests/2_more.rs)"), "{t}");
+    assert!(
+        t.contains("tests differ from the shipped ones: greet (tests/2_more.rs)"),
+        "{t}"
+    );
     assert_eq!(code(&f.sdkata(&["verify", "--track", "nope"])), 2);
 }
 
@@ -286,8 +376,14 @@ fn dev_check_passes_the_fixture_and_reports_every_problem() {
     assert_eq!(code(&out), 0, "{}", text(&out));
 
     // Break four things at once; all four are reported.
-    f.write("solutions/01_basics/02_greet/tests/1_hello.rs", "// copied\n");
-    f.write("exercises/01_basics/02_greet/src/lib.rs", "pub fn greet(n: &str) -> String { format!(\"Hello, {n}!\") }\n");
+    f.write(
+        "solutions/01_basics/02_greet/tests/1_hello.rs",
+        "// copied\n",
+    );
+    f.write(
+        "exercises/01_basics/02_greet/src/lib.rs",
+        "pub fn greet(n: &str) -> String { format!(\"Hello, {n}!\") }\n",
+    );
     f.write(
         "exercises/01_basics/09_stray/Cargo.toml",
         "[package]\nname = \"stray\"\nversion = \"0.1.0\"\nedition = \"2024\"\n",
@@ -295,7 +391,8 @@ fn dev_check_passes_the_fixture_and_reports_every_problem() {
     f.write("exercises/01_basics/09_stray/src/lib.rs", "");
     f.write(
         "solutions/01_basics/01_add/Cargo.toml",
-        &f.read("solutions/01_basics/01_add/Cargo.toml").replace("publish = false", "publish = true"),
+        &f.read("solutions/01_basics/01_add/Cargo.toml")
+            .replace("publish = false", "publish = true"),
     );
     let out = f.sdkata(&["dev", "check"]);
     let t = text(&out);
@@ -321,7 +418,10 @@ fn two_processes_at_once_lose_no_progress() {
         assert!(child.wait().unwrap().success());
     }
     let state = f.read(".sdkata/state.toml");
-    assert!(state.contains("checks = 2"), "both checks recorded: {state}");
+    assert!(
+        state.contains("checks = 2"),
+        "both checks recorded: {state}"
+    );
 }
 
 #[test]
@@ -330,9 +430,15 @@ fn list_filters() {
     f.solve_add();
     f.sdkata(&["run", "add"]);
     let t = text(&f.sdkata(&["list", "--done"]));
-    assert!(t.contains("Adding numbers") && !t.contains("Greeting"), "{t}");
+    assert!(
+        t.contains("Adding numbers") && !t.contains("Greeting"),
+        "{t}"
+    );
     let t = text(&f.sdkata(&["list", "--pending"]));
-    assert!(!t.contains("Adding numbers") && t.contains("Greeting"), "{t}");
+    assert!(
+        !t.contains("Adding numbers") && t.contains("Greeting"),
+        "{t}"
+    );
     assert_eq!(code(&f.sdkata(&["list", "--track", "nope"])), 2);
 }
 

@@ -25,7 +25,12 @@ struct Terminal {
 
 impl Terminal {
     fn start(f: &Fixture) -> Self {
-        let size = Winsize { ws_row: 40, ws_col: 120, ws_xpixel: 0, ws_ypixel: 0 };
+        let size = Winsize {
+            ws_row: 40,
+            ws_col: 120,
+            ws_xpixel: 0,
+            ws_ypixel: 0,
+        };
         let pty = openpty(Some(&size), None).expect("openpty");
         let child = f
             .command(&["watch"])
@@ -47,7 +52,12 @@ impl Terminal {
                 sink.lock().unwrap().extend_from_slice(&buf[..n]);
             }
         });
-        Terminal { child, slave: pty.slave, keys: File::from(pty.master), screen }
+        Terminal {
+            child,
+            slave: pty.slave,
+            keys: File::from(pty.master),
+            screen,
+        }
     }
 
     /// Everything drawn so far, without escape sequences.
@@ -64,7 +74,11 @@ impl Terminal {
             if let Some(at) = text.get(from..).and_then(|t| t.find(needle)) {
                 return from + at + needle.len();
             }
-            assert!(start.elapsed() < WATCHDOG, "never saw {needle:?}; screen:\n{}", &text[from.min(text.len())..]);
+            assert!(
+                start.elapsed() < WATCHDOG,
+                "never saw {needle:?}; screen:\n{}",
+                &text[from.min(text.len())..]
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
@@ -74,7 +88,10 @@ impl Terminal {
     }
 
     fn raw_mode(&self) -> bool {
-        !tcgetattr(&self.slave).unwrap().local_flags.contains(LocalFlags::ICANON)
+        !tcgetattr(&self.slave)
+            .unwrap()
+            .local_flags
+            .contains(LocalFlags::ICANON)
     }
 
     fn quit(mut self) -> (std::process::ExitStatus, Vec<u8>, bool) {
@@ -140,12 +157,17 @@ fn a_fixing_save_passes_the_lesson_and_quitting_restores_the_terminal() {
     assert!(status.success(), "{status:?}");
     assert!(restored, "canonical mode and echo are back after quitting");
     let raw = String::from_utf8_lossy(&raw);
-    let entered = raw.rfind("\x1b[?1049h").expect("entered the alternate screen");
+    let entered = raw
+        .rfind("\x1b[?1049h")
+        .expect("entered the alternate screen");
     let left = raw.rfind("\x1b[?1049l").expect("left the alternate screen");
     assert!(left > entered);
     let shown = raw.rfind("\x1b[?25h").expect("the cursor is shown again");
     let hidden = raw.rfind("\x1b[?25l").expect("watch hides the cursor");
-    assert!(shown > hidden, "the cursor is shown again after the last hide");
+    assert!(
+        shown > hidden,
+        "the cursor is shown again after the last hide"
+    );
     assert!(f.read(".sdkata/state.toml").contains("done = true"));
 }
 

@@ -151,6 +151,7 @@ pub fn package_name(id: &str) -> String {
 
 #[derive(Deserialize)]
 #[serde(tag = "reason", rename_all = "kebab-case")]
+#[allow(clippy::enum_variant_names)] // the names are cargo's `reason` tags
 enum Message {
     CompilerArtifact {
         package_id: String,
@@ -198,6 +199,9 @@ mod tests {
     #[test]
     fn progress_lines_are_dropped_from_cargo_errors() {
         let s = "   Compiling x v0.1.0\nerror: failed to parse manifest at `/x/Cargo.toml`\n";
-        assert_eq!(cargo_errors(s), "error: failed to parse manifest at `/x/Cargo.toml`");
+        assert_eq!(
+            cargo_errors(s),
+            "error: failed to parse manifest at `/x/Cargo.toml`"
+        );
     }
 }

@@ -23,12 +23,11 @@ pub struct Summary {
 pub fn parse(stdout: &str) -> Summary {
     let mut summary = Summary::default();
     for line in stdout.lines() {
-        if let Some(rest) = line.strip_prefix("test ") {
-            if let Some((name, result)) = rest.rsplit_once(" ... ") {
-                if matches!(result, "ok" | "FAILED" | "ignored") || result.starts_with("ignored,") {
-                    summary.finished.push(name.to_owned());
-                }
-            }
+        if let Some(rest) = line.strip_prefix("test ")
+            && let Some((name, result)) = rest.rsplit_once(" ... ")
+            && (matches!(result, "ok" | "FAILED" | "ignored") || result.starts_with("ignored,"))
+        {
+            summary.finished.push(name.to_owned());
         }
         if let Some(result) = line.strip_prefix("test result: ") {
             summary.complete = true;
@@ -117,13 +116,23 @@ test result: FAILED. 1 passed; 1 failed; 1 ignored; 0 measured; 0 filtered out; 
         assert_eq!(s.finished, ["a", "b", "c"]);
         assert_eq!(s.failures.len(), 1);
         assert_eq!(s.failures[0].name, "b");
-        assert!(s.failures[0].output.starts_with("thread 'b' panicked at tests/1_basics.rs:5:5:"));
-        assert!(s.failures[0].output.ends_with(" right: 2"), "{:?}", s.failures[0].output);
+        assert!(
+            s.failures[0]
+                .output
+                .starts_with("thread 'b' panicked at tests/1_basics.rs:5:5:")
+        );
+        assert!(
+            s.failures[0].output.ends_with(" right: 2"),
+            "{:?}",
+            s.failures[0].output
+        );
     }
 
     #[test]
     fn passing_and_truncated_runs() {
-        let s = parse("running 1 test\ntest x ... ok\n\ntest result: ok. 1 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.01s\n");
+        let s = parse(
+            "running 1 test\ntest x ... ok\n\ntest result: ok. 1 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.01s\n",
+        );
         assert!(s.complete);
         assert_eq!((s.passed, s.failed), (1, 0));
         assert!(s.failures.is_empty());

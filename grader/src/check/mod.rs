@@ -59,12 +59,26 @@ pub struct Stage {
 /// How one stage went.
 #[derive(Debug, Clone)]
 pub enum Outcome {
-    Passed { tests: usize },
-    Failed { failures: Vec<TestFailure>, passed: usize, failed: usize },
-    TimedOut { limit: Duration, unfinished: Vec<String> },
-    Crashed { how: String, output: String },
+    Passed {
+        tests: usize,
+    },
+    Failed {
+        failures: Vec<TestFailure>,
+        passed: usize,
+        failed: usize,
+    },
+    TimedOut {
+        limit: Duration,
+        unfinished: Vec<String>,
+    },
+    Crashed {
+        how: String,
+        output: String,
+    },
     /// The build produced no binary for this stage.
-    NotBuilt { why: String },
+    NotBuilt {
+        why: String,
+    },
     /// An earlier stage failed.
     NotRun,
 }
@@ -122,10 +136,11 @@ pub fn stages(lesson: &Lesson) -> Result<Vec<Stage>> {
     let mut stems = Vec::new();
     for entry in entries {
         let path = entry?.path();
-        if path.is_file() && path.extension().is_some_and(|e| e == "rs") {
-            if let Some(stem) = path.file_stem().and_then(|s| s.to_str()) {
-                stems.push(stem.to_owned());
-            }
+        if path.is_file()
+            && path.extension().is_some_and(|e| e == "rs")
+            && let Some(stem) = path.file_stem().and_then(|s| s.to_str())
+        {
+            stems.push(stem.to_owned());
         }
     }
     // Numeric order, so 10_x comes after 9_x.
@@ -346,8 +361,12 @@ fn run_stage(exe: &Path, dir: &Path, limit: Duration) -> (Outcome, Duration) {
 
 /// The names of the tests in a binary (for saying which ones hung).
 fn list_tests(exe: &Path, dir: &Path) -> Vec<String> {
-    let Ok(listed) = run::run(exe, &["--list", "--format", "terse"], dir, Duration::from_secs(5))
-    else {
+    let Ok(listed) = run::run(
+        exe,
+        &["--list", "--format", "terse"],
+        dir,
+        Duration::from_secs(5),
+    ) else {
         return Vec::new();
     };
     listed
@@ -393,7 +412,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let tests = dir.path().join("tests");
         std::fs::create_dir_all(tests.join("common")).unwrap();
-        for f in ["10_chaos.rs", "2_log_replication.rs", "1_election.rs", "4_loom.rs", "notes.txt"] {
+        for f in [
+            "10_chaos.rs",
+            "2_log_replication.rs",
+            "1_election.rs",
+            "4_loom.rs",
+            "notes.txt",
+        ] {
             std::fs::write(tests.join(f), "").unwrap();
         }
         let lesson = Lesson {

@@ -106,7 +106,12 @@ mod tests {
 
     #[test]
     fn sources_and_noise() {
-        for yes in ["/x/src/lib.rs", "/x/tests/1_a.rs", "/x/Cargo.toml", "/x/src/sync.rs"] {
+        for yes in [
+            "/x/src/lib.rs",
+            "/x/tests/1_a.rs",
+            "/x/Cargo.toml",
+            "/x/src/sync.rs",
+        ] {
             assert!(is_source(Path::new(yes)), "{yes}");
         }
         for no in [

@@ -84,7 +84,9 @@ pub fn run(poll: bool) -> Result<Verdict> {
     // One watcher per course: two would both rebuild on every save.
     let lock = app.store().lock_file("watch.lock")?;
     if lock.try_lock().is_err() {
-        bail!("another `sdkata watch` is already running for this course; use that one, or quit it first");
+        bail!(
+            "another `sdkata watch` is already running for this course; use that one, or quit it first"
+        );
     }
     let Some(lesson) = app.current().cloned() else {
         println!("{}", app.course.final_message);
@@ -125,14 +127,23 @@ fn spawn_checker(course: Course, events: Sender<Event>) -> Sender<Job> {
         for job in rx {
             let event = match job {
                 Job::One(lesson) => Event::Checked(
-                    check::check(&course, &lesson, options(Side::Exercise, Until::FirstFailure))
-                        .map_err(|e| format!("{e:#}")),
+                    check::check(
+                        &course,
+                        &lesson,
+                        options(Side::Exercise, Until::FirstFailure),
+                    )
+                    .map_err(|e| format!("{e:#}")),
                 ),
                 Job::All(lessons) => {
                     let refs: Vec<&Lesson> = lessons.iter().collect();
                     Event::CheckedAll(
-                        check::check_all(&course, &refs, options(Side::Exercise, Until::FirstFailure), &|_| {})
-                            .map_err(|e| format!("{e:#}")),
+                        check::check_all(
+                            &course,
+                            &refs,
+                            options(Side::Exercise, Until::FirstFailure),
+                            &|_| {},
+                        )
+                        .map_err(|e| format!("{e:#}")),
                     )
                 }
             };
@@ -216,7 +227,14 @@ impl Session {
     }
 
     fn switch_to(&mut self, name: &str) -> Result<()> {
-        if let Some(lesson) = self.app.course.lessons.iter().find(|l| l.name == name).cloned() {
+        if let Some(lesson) = self
+            .app
+            .course
+            .lessons
+            .iter()
+            .find(|l| l.name == name)
+            .cloned()
+        {
             self.app.set_current(&lesson.name)?;
             self.lesson = lesson;
             self.report = None;
@@ -248,7 +266,9 @@ impl Session {
             }
             // A check of the lesson we just left: not worth showing.
             Ok(_) => self.dirty = true,
-            Err(e) => self.message = Some(yellow(format!("cannot check {}: {e}", self.lesson.name))),
+            Err(e) => {
+                self.message = Some(yellow(format!("cannot check {}: {e}", self.lesson.name)))
+            }
         }
         // Code changed during the check: the verdict shown is for an older
         // save, and the header says "checking…" until the latest one is in.
@@ -278,18 +298,25 @@ impl Session {
 
     /// Handles a key; false means quit.
     fn key(&mut self, key: KeyEvent) -> Result<bool> {
-        let ctrl_c = key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
+        let ctrl_c =
+            key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
         if ctrl_c {
             return Ok(false);
         }
         self.message = None;
         match (self.view, key.code) {
             (View::List { filter, selected }, code) => self.list_key(filter, selected, code)?,
-            (View::Note | View::All, KeyCode::Esc | KeyCode::Char('q' | 'e')) => self.view = View::Lesson,
+            (View::Note | View::All, KeyCode::Esc | KeyCode::Char('q' | 'e')) => {
+                self.view = View::Lesson
+            }
             (_, KeyCode::Char('q') | KeyCode::Esc) => return Ok(false),
-            (_, KeyCode::Down | KeyCode::Char('j')) => self.scroll = (self.scroll + 1).min(self.max_scroll),
+            (_, KeyCode::Down | KeyCode::Char('j')) => {
+                self.scroll = (self.scroll + 1).min(self.max_scroll)
+            }
             (_, KeyCode::Up | KeyCode::Char('k')) => self.scroll = self.scroll.saturating_sub(1),
-            (_, KeyCode::PageDown | KeyCode::Char(' ')) => self.scroll = (self.scroll + 20).min(self.max_scroll),
+            (_, KeyCode::PageDown | KeyCode::Char(' ')) => {
+                self.scroll = (self.scroll + 20).min(self.max_scroll)
+            }
             (_, KeyCode::PageUp) => self.scroll = self.scroll.saturating_sub(20),
             (_, KeyCode::Char('n')) => match self.app.next_pending(&self.lesson).cloned() {
                 Some(next) if next.name != self.lesson.name => {
@@ -347,7 +374,9 @@ impl Session {
                 self.view = View::Lesson;
                 return Ok(());
             }
-            KeyCode::Down | KeyCode::Char('j') => selected = (selected + 1).min(count.saturating_sub(1)),
+            KeyCode::Down | KeyCode::Char('j') => {
+                selected = (selected + 1).min(count.saturating_sub(1))
+            }
             KeyCode::Up | KeyCode::Char('k') => selected = selected.saturating_sub(1),
             KeyCode::PageDown => selected = (selected + 10).min(count.saturating_sub(1)),
             KeyCode::PageUp => selected = selected.saturating_sub(10),
@@ -387,7 +416,11 @@ impl Session {
             (false, _) => String::new(),
         };
         let header = vec![
-            format!("{}  {}", header(&self.app, &self.lesson), render::progress_bar(done, total, 20)),
+            format!(
+                "{}  {}",
+                header(&self.app, &self.lesson),
+                render::progress_bar(done, total, 20)
+            ),
             format!("{stage}{status}"),
         ];
         let (body, keys) = match self.view {
@@ -405,7 +438,8 @@ impl Session {
                     header,
                     body,
                     scroll,
-                    keys: "↑/↓ move · enter open · d done · p pending · a all · esc back".to_owned(),
+                    keys: "↑/↓ move · enter open · d done · p pending · a all · esc back"
+                        .to_owned(),
                     message: self.message.clone(),
                 };
                 screen::draw(&frame)?;
@@ -427,7 +461,13 @@ impl Session {
         let mut body = Vec::new();
         let progress = self.app.state().progress(&self.lesson.name);
         let total_hints = self.lesson.hints.len();
-        for (i, hint) in self.lesson.hints.iter().enumerate().take(progress.hint_level) {
+        for (i, hint) in self
+            .lesson
+            .hints
+            .iter()
+            .enumerate()
+            .take(progress.hint_level)
+        {
             body.push(yellow(format!("Hint {}/{total_hints}: {hint}", i + 1)));
         }
         if progress.hint_level > 0 {
@@ -436,7 +476,10 @@ impl Session {
         match &self.report {
             None => body.push(dim("Checking your code…")),
             Some(r) if r.passed() => {
-                body.push(green(bold(format!("✓ {} passes every stage. Well done!", self.lesson.name))));
+                body.push(green(bold(format!(
+                    "✓ {} passes every stage. Well done!",
+                    self.lesson.name
+                ))));
                 body.push(String::new());
                 body.extend(render::report_lines(r));
                 body.push(String::new());
@@ -464,7 +507,10 @@ impl Session {
 
     fn note_body(&self) -> Vec<String> {
         match std::fs::read_to_string(self.lesson.note_path()) {
-            Ok(text) => crate::note::render(&text).lines().map(str::to_owned).collect(),
+            Ok(text) => crate::note::render(&text)
+                .lines()
+                .map(str::to_owned)
+                .collect(),
             Err(e) => vec![yellow(format!("cannot read the concept note: {e}"))],
         }
     }

@@ -43,13 +43,21 @@ pub fn draw(frame: &Frame) -> Result<usize> {
     }
 
     let mut out = stdout().lock();
-    queue!(out, terminal::BeginSynchronizedUpdate, cursor::MoveTo(0, 0), terminal::Clear(terminal::ClearType::All))?;
+    queue!(
+        out,
+        terminal::BeginSynchronizedUpdate,
+        cursor::MoveTo(0, 0),
+        terminal::Clear(terminal::ClearType::All)
+    )?;
     let lines = header
         .iter()
         .chain(std::iter::once(&rule))
         .chain(visible.iter())
         .cloned()
-        .chain(std::iter::repeat_n(String::new(), room.saturating_sub(visible.len())))
+        .chain(std::iter::repeat_n(
+            String::new(),
+            room.saturating_sub(visible.len()),
+        ))
         .chain(footer);
     for (i, line) in lines.enumerate() {
         if i > 0 {

@@ -15,13 +15,24 @@ pub struct Fixture {
 impl Fixture {
     pub fn new() -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixture"), dir.path());
+        copy_dir(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixture"),
+            dir.path(),
+        );
         let f = Fixture { dir };
         let out = f.sdkata(&["dev", "fingerprint"]);
         assert!(out.status.success(), "fingerprint: {}", text(&out));
         f.git(&["init", "-q"]);
         f.git(&["add", "-A"]);
-        f.git(&["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "shipped"]);
+        f.git(&[
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@t",
+            "commit",
+            "-qm",
+            "shipped",
+        ]);
         f
     }
 
