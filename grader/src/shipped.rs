@@ -60,8 +60,8 @@ impl Shipped {
         ))
     }
 
-    /// Test files of `lesson` that differ from the shipped ones: changed,
-    /// added or removed.
+    /// Test sources (`tests/**.rs`) of `lesson` that differ from the shipped
+    /// ones: changed, added or removed.
     pub fn changed_tests(&self, lesson: &Lesson) -> Result<Vec<String>> {
         let Some(shipped) = self.lessons.get(&lesson.name) else {
             return Ok(Vec::new());
@@ -69,7 +69,7 @@ impl Shipped {
         let now = files_of(&lesson.exercise_dir)?;
         let tests = |m: &BTreeMap<String, String>| -> BTreeMap<String, String> {
             m.iter()
-                .filter(|(p, _)| p.starts_with("tests/"))
+                .filter(|(p, _)| p.starts_with("tests/") && p.ends_with(".rs"))
                 .map(|(p, id)| (p.clone(), id.clone()))
                 .collect()
         };

@@ -19,6 +19,15 @@ use nix::unistd::Pid;
 /// exhaust memory.
 const MAX_CAPTURE: usize = 256 * 1024;
 
+/// Environment every stage runs with unless the user set it: property tests
+/// use a fixed seed (the same code always gets the same verdict) and write no
+/// regression files into the learner's tests/ directory. The same values are
+/// in `.cargo/config.toml` for `cargo test`.
+const DEFAULT_ENV: [(&str, &str); 2] = [
+    ("PROPTEST_RNG_SEED", "1"),
+    ("PROPTEST_DISABLE_FAILURE_PERSISTENCE", "1"),
+];
+
 /// How a run ended.
 #[derive(Debug)]
 pub struct Finished {
@@ -32,7 +41,13 @@ pub struct Finished {
 /// Runs `exe args` in `cwd`, killing its whole process group after `limit`.
 pub fn run(exe: &Path, args: &[&str], cwd: &Path, limit: Duration) -> Result<Finished> {
     let start = Instant::now();
-    let mut child = Command::new(exe)
+    let mut cmd = Command::new(exe);
+    for (key, value) in DEFAULT_ENV {
+        if std::env::var_os(key).is_none() {
+            cmd.env(key, value);
+        }
+    }
+    let mut child = cmd
         .args(args)
         .current_dir(cwd)
         .env("CARGO_MANIFEST_DIR", cwd)
