@@ -1,0 +1,170 @@
+//! Adapter, the Rust way: make a legacy cents-and-codes gateway usable
+//! through the [`PaymentProcessor`] trait the rest of the program speaks.
+//!
+//! ```text
+//!  caller ──pay("acct", 19.99)──► PaymentAdapter ──charge_cents("acct", 1999)──► legacy gateway
+//!         ◄─Result<Receipt, PaymentError>──────── ◄─LegacyResponse { code: 51, .. }──
+//! ```
+//!
+//! The adapter does two translations, both exactly: dollars (`f64`) to integer
+//! cents, and numeric response codes to a typed error.
+
+// The learner may delete this line once everything is implemented.
+#![allow(unused_variables, dead_code, unused_imports)]
+
+pub mod legacy;
+
+use legacy::{LegacyGateway, LegacyResponse};
+use std::error::Error;
+use std::fmt;
+
+/// The largest amount the adapter accepts, in cents: one trillion dollars.
+///
+/// Well below 2^51, so every whole number of cents up to it has an `f64`
+/// that rounds back to exactly that number of cents.
+pub const MAX_CENTS: i64 = 100_000_000_000_000;
+
+/// Why an amount in dollars cannot be charged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AmountError {
+    /// NaN or an infinity.
+    NotFinite,
+    /// Zero or negative (including `-0.0`). The legacy gateway would treat a
+    /// negative charge as a refund.
+    NotPositive,
+    /// More than [`MAX_CENTS`].
+    TooLarge,
+    /// Not a whole number of cents (`1.005`, `0.1 + 0.2`, `0.004`).
+    FractionOfCent,
+}
+
+impl fmt::Display for AmountError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        todo!("one message per variant")
+    }
+}
+
+impl Error for AmountError {}
+
+/// Converts dollars to cents exactly.
+///
+/// `dollars` must be the `f64` nearest to a whole number of cents — what the
+/// literal `19.99` or `cents as f64 / 100.0` gives. Such a value times 100 is
+/// within a rounding error of the integer, never exactly on it (19.99 * 100 is
+/// 1998.9999999999998), so it is *rounded*, not truncated, and then checked.
+///
+/// # Errors
+/// In this order: [`AmountError::NotFinite`], [`AmountError::NotPositive`],
+/// [`AmountError::TooLarge`], [`AmountError::FractionOfCent`].
+pub fn dollars_to_cents(dollars: f64) -> Result<i64, AmountError> {
+    todo!(
+        "check finite, positive, round (never truncate), check the limit, then check the round trip"
+    )
+}
+
+/// Proof of a successful payment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Receipt {
+    /// The gateway's transaction id.
+    pub transaction_id: u64,
+    /// What was charged, in cents.
+    pub amount_cents: i64,
+}
+
+/// Why a payment failed: one variant per legacy code, plus amount problems.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PaymentError {
+    /// The amount was refused before reaching the gateway.
+    InvalidAmount(AmountError),
+    /// Code 5, do not honour.
+    Declined,
+    /// Code 14.
+    InvalidAccount,
+    /// Code 51.
+    InsufficientFunds,
+    /// Code 54.
+    CardExpired,
+    /// Code 61.
+    LimitExceeded,
+    /// Code 91.
+    IssuerUnavailable,
+    /// Code 94.
+    DuplicateTransaction,
+    /// Code 96.
+    GatewayFailure,
+    /// A code this adapter does not know. Kept, not guessed at.
+    UnknownCode(i32),
+}
+
+impl PaymentError {
+    /// The legacy code this error stands for; `None` for amount errors.
+    pub fn legacy_code(&self) -> Option<i32> {
+        todo!("the inverse of translate")
+    }
+
+    /// Whether the same payment may succeed if tried again later: only
+    /// [`PaymentError::IssuerUnavailable`] and [`PaymentError::GatewayFailure`].
+    /// Everything else fails again for the same reason (or was a duplicate).
+    pub fn is_retryable(&self) -> bool {
+        todo!()
+    }
+}
+
+impl fmt::Display for PaymentError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        todo!("one message per variant; UnknownCode shows the code")
+    }
+}
+
+impl Error for PaymentError {
+    fn source(&self) -> Option<&(dyn Error + 'static)> {
+        todo!("the AmountError for InvalidAmount")
+    }
+}
+
+/// What the rest of the program uses to take money.
+pub trait PaymentProcessor {
+    /// Charges `dollars` (e.g. `19.99`) to `account`.
+    ///
+    /// # Errors
+    /// [`PaymentError`]: the amount was refused, or the payment was.
+    fn pay(&self, account: &str, dollars: f64) -> Result<Receipt, PaymentError>;
+}
+
+/// Makes any [`LegacyGateway`] a [`PaymentProcessor`].
+#[derive(Debug)]
+pub struct PaymentAdapter<G> {
+    gateway: G,
+}
+
+impl<G: LegacyGateway> PaymentAdapter<G> {
+    /// Wraps `gateway`.
+    pub fn new(gateway: G) -> Self {
+        todo!()
+    }
+
+    /// The wrapped gateway.
+    pub fn gateway(&self) -> &G {
+        todo!()
+    }
+
+    /// Unwraps the gateway.
+    pub fn into_inner(self) -> G {
+        todo!()
+    }
+}
+
+/// The typed result for a legacy response: a receipt for [`legacy::APPROVED`],
+/// the matching [`PaymentError`] for every known code, and
+/// [`PaymentError::UnknownCode`] for anything else.
+pub fn translate(response: LegacyResponse, amount_cents: i64) -> Result<Receipt, PaymentError> {
+    todo!("one arm per legacy code; unknown codes stay UnknownCode")
+}
+
+impl<G: LegacyGateway> PaymentProcessor for PaymentAdapter<G> {
+    /// Converts the amount first and never calls the gateway with an invalid
+    /// one (a negative charge would be a refund); then translates the answer.
+    fn pay(&self, account: &str, dollars: f64) -> Result<Receipt, PaymentError> {
+        todo!("convert first, then call the gateway, then translate")
+    }
+}
