@@ -1,0 +1,162 @@
+// Lets the stub compile with unused arguments; delete this line once you have written the code.
+#![allow(unused_variables, unused_imports, dead_code)]
+
+//! Facade: one small, task-shaped interface in front of a subsystem of many
+//! parts.
+//!
+//! A home theatre has five devices with seventeen operations between them
+//! (see [`devices`]). Watching a film needs ten of those calls in the right
+//! order; ending it needs seven more. [`HomeTheater`] is the facade: callers
+//! say `watch_movie("Alien")` and `end_movie()`, and the facade owns the
+//! order, the settings, and what to do when a device fails half-way.
+
+pub mod devices;
+
+use std::fmt;
+
+use devices::{Amplifier, DeviceError, DeviceKind, Lights, Player, Projector, Screen};
+
+/// Brightness the lights are dimmed to for a film, in percent.
+pub const MOVIE_LIGHTS_PERCENT: u8 = 10;
+/// Amplifier volume for a film.
+pub const MOVIE_VOLUME: u8 = 5;
+/// The amplifier input the player is connected to.
+pub const PLAYER_SOURCE: &str = "player";
+
+/// Why the facade could not do what it was asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TheaterError {
+    /// `watch_movie` while a film is already on; no device was touched.
+    AlreadyWatching {
+        /// The film that is on.
+        title: String,
+    },
+    /// `end_movie` while no film is on; no device was touched.
+    NotWatching,
+    /// A device failed while starting a film. The devices already engaged were
+    /// switched back off, in reverse order; the theatre is idle again.
+    StartFailed {
+        /// The operation that failed.
+        failed: DeviceError,
+        /// Switch-off operations that also failed during the rollback, in the
+        /// order they were attempted (empty when the rollback was clean).
+        rollback_failures: Vec<DeviceError>,
+    },
+    /// Some devices failed while ending a film. Every step was still
+    /// attempted, and the theatre counts as idle.
+    ShutdownIncomplete {
+        /// Every operation that failed, in the order attempted.
+        failures: Vec<DeviceError>,
+    },
+}
+
+impl fmt::Display for TheaterError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TheaterError::AlreadyWatching { title } => write!(f, "already watching {title:?}"),
+            TheaterError::NotWatching => write!(f, "no film is on"),
+            TheaterError::StartFailed {
+                failed,
+                rollback_failures,
+            } => {
+                write!(f, "could not start the film: {failed}")?;
+                if !rollback_failures.is_empty() {
+                    write!(f, " (and {} switch-offs failed)", rollback_failures.len())?;
+                }
+                Ok(())
+            }
+            TheaterError::ShutdownIncomplete { failures } => {
+                write!(f, "{} device operations failed at shutdown", failures.len())
+            }
+        }
+    }
+}
+
+impl std::error::Error for TheaterError {}
+
+/// The facade over the five home-theatre devices.
+///
+/// It owns the devices, so nobody else can drive them into a state the
+/// facade does not know about while a film is on.
+#[derive(Debug)]
+pub struct HomeTheater {
+    amplifier: Amplifier,
+    player: Player,
+    projector: Projector,
+    screen: Screen,
+    lights: Lights,
+    now_playing: Option<String>,
+}
+
+impl HomeTheater {
+    /// A facade over these devices, idle (no film on).
+    pub fn new(
+        amplifier: Amplifier,
+        player: Player,
+        projector: Projector,
+        screen: Screen,
+        lights: Lights,
+    ) -> Self {
+        todo!("keep the devices; no film is on yet")
+    }
+
+    /// The film that is on, if any.
+    pub fn now_playing(&self) -> Option<&str> {
+        todo!("return the title of the film that is on")
+    }
+
+    /// Starts `title`: exactly these calls, in this order, each only if the
+    /// one before succeeded:
+    ///
+    /// ```text
+    ///  1 lights.dim(10)                 engages the lights     (undo: lights.on)
+    ///  2 screen.down                    engages the screen     (undo: screen.up)
+    ///  3 projector.on                   engages the projector  (undo: projector.off)
+    ///  4 projector.wide_screen_mode
+    ///  5 amplifier.on                   engages the amplifier  (undo: amplifier.off)
+    ///  6 amplifier.set_source(player)
+    ///  7 amplifier.set_surround
+    ///  8 amplifier.set_volume(5)
+    ///  9 player.on                      engages the player     (undo: player.off)
+    /// 10 player.play(<title>)
+    /// ```
+    ///
+    /// A device is *engaged* once its first step succeeded. If any step
+    /// fails, the engaged devices are undone in reverse order of engagement
+    /// (a device whose first step failed is not engaged, so it is not undone);
+    /// every undo is attempted even if an earlier one fails. The error names
+    /// the failed operation and any failed undos, and the theatre stays idle.
+    ///
+    /// # Errors
+    /// [`TheaterError::AlreadyWatching`] (no device touched) or
+    /// [`TheaterError::StartFailed`].
+    pub fn watch_movie(&mut self, title: &str) -> Result<(), TheaterError> {
+        // TODO: refuse if a film is on; run the ten steps, remembering which
+        // devices are engaged; on a failure undo those in reverse order.
+        todo!("start the film, or roll back and report the failed device")
+    }
+
+    /// Ends the film: exactly these calls, in this order, each attempted even
+    /// if an earlier one failed (a broken player must not leave the projector
+    /// lamp burning all night):
+    ///
+    /// ```text
+    /// 1 player.stop
+    /// 2 player.eject
+    /// 3 player.off
+    /// 4 amplifier.off
+    /// 5 projector.off
+    /// 6 screen.up
+    /// 7 lights.on
+    /// ```
+    ///
+    /// The theatre is idle afterwards, whatever failed.
+    ///
+    /// # Errors
+    /// [`TheaterError::NotWatching`] (no device touched) or
+    /// [`TheaterError::ShutdownIncomplete`] listing every failed operation.
+    pub fn end_movie(&mut self) -> Result<(), TheaterError> {
+        // TODO: refuse if no film is on; attempt all seven steps; collect failures.
+        todo!("shut every device down, best effort")
+    }
+}

@@ -1,0 +1,402 @@
+//! Strategy: one algorithm (shortest path), many interchangeable policies
+//! (how much a road costs for this traveller).
+//!
+//! Dijkstra does not care whether you walk, cycle or drive. It only needs to
+//! ask "what does this road cost, and may I use it at all?" That question is
+//! the [`RouteStrategy`] trait. [`shortest_route`] is the algorithm, generic
+//! over the strategy (static dispatch); [`Navigator`] holds a
+//! `Box<dyn RouteStrategy>` it can swap at runtime (dynamic dispatch). Any
+//! closure `Fn(&Road) -> Option<u64>` is a strategy too.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap};
+use std::fmt;
+
+/// What a road is; decides who may use it and how fast.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RoadKind {
+    /// Pedestrians only.
+    Footpath,
+    /// Pedestrians and bicycles.
+    CyclePath,
+    /// Everyone.
+    Street,
+    /// Motor vehicles only.
+    Highway,
+}
+
+/// A two-way road between two places.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Road {
+    /// One end.
+    pub a: String,
+    /// The other end.
+    pub b: String,
+    /// Length in metres.
+    pub length_m: u32,
+    /// What kind of road it is.
+    pub kind: RoadKind,
+}
+
+/// Places joined by two-way roads. Two places may be joined by several roads
+/// (a street and a highway, say); a route uses the cheapest one it may use.
+#[derive(Debug, Clone, Default)]
+pub struct RoadMap {
+    /// Every place, sorted by name: the index of a place is its rank by name,
+    /// which is what the tie-break compares.
+    places: Vec<String>,
+    roads: Vec<Road>,
+}
+
+impl RoadMap {
+    /// An empty map.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a place with no roads (adding an existing place does nothing).
+    pub fn add_place(&mut self, name: &str) -> &mut Self {
+        if let Err(at) = self.index_search(name) {
+            self.places.insert(at, name.to_string());
+        }
+        self
+    }
+
+    /// Adds a two-way road, and its end places if they are new.
+    pub fn add_road(&mut self, a: &str, b: &str, length_m: u32, kind: RoadKind) -> &mut Self {
+        self.add_place(a).add_place(b);
+        self.roads.push(Road {
+            a: a.to_string(),
+            b: b.to_string(),
+            length_m,
+            kind,
+        });
+        self
+    }
+
+    /// Whether `place` is on the map.
+    pub fn contains(&self, place: &str) -> bool {
+        self.index_search(place).is_ok()
+    }
+
+    /// Every road, in the order added.
+    pub fn roads(&self) -> &[Road] {
+        &self.roads
+    }
+
+    /// Every place, sorted by name.
+    pub fn places(&self) -> impl Iterator<Item = &str> {
+        self.places.iter().map(String::as_str)
+    }
+
+    fn index_search(&self, name: &str) -> Result<usize, usize> {
+        self.places.binary_search_by(|p| p.as_str().cmp(name))
+    }
+
+    fn index(&self, name: &str) -> Result<usize, RouteError> {
+        self.index_search(name)
+            .map_err(|_| RouteError::UnknownPlace(name.to_string()))
+    }
+}
+
+/// How a traveller weighs roads: the strategy.
+///
+/// Implemented by [`Walking`], [`Cycling`], [`Driving`], and by every closure
+/// `Fn(&Road) -> Option<u64>`.
+pub trait RouteStrategy {
+    /// The cost of travelling the whole of `road` (in either direction), or
+    /// `None` if this traveller may not use it. Costs are added along a route;
+    /// a cost of 0 is allowed.
+    fn cost(&self, road: &Road) -> Option<u64>;
+
+    /// A name for display. Defaults to `"custom"`.
+    fn name(&self) -> &str {
+        "custom"
+    }
+}
+
+impl<F> RouteStrategy for F
+where
+    F: Fn(&Road) -> Option<u64>,
+{
+    fn cost(&self, road: &Road) -> Option<u64> {
+        self(road)
+    }
+}
+
+/// Seconds to cover `length_m` metres at `kmh` km/h, rounded up.
+///
+/// Exact integer arithmetic (`u32` metres cannot overflow `u64` here), so
+/// costs add up the same on every machine; floats would make ties fragile.
+pub fn travel_seconds(length_m: u32, kmh: u32) -> u64 {
+    (u64::from(length_m) * 3600).div_ceil(u64::from(kmh) * 1000)
+}
+
+/// On foot at 5 km/h on footpaths, cycle paths and streets; never on highways.
+/// Cost: seconds, [`travel_seconds`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Walking;
+
+/// By bicycle at 15 km/h on cycle paths and 12 km/h on streets (traffic);
+/// never on footpaths or highways. Cost: seconds.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Cycling;
+
+/// By car at 36 km/h on streets and 90 km/h on highways; never on footpaths or
+/// cycle paths. Cost: seconds.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Driving;
+
+impl RouteStrategy for Walking {
+    fn cost(&self, road: &Road) -> Option<u64> {
+        match road.kind {
+            RoadKind::Footpath | RoadKind::CyclePath | RoadKind::Street => {
+                Some(travel_seconds(road.length_m, 5))
+            }
+            RoadKind::Highway => None,
+        }
+    }
+    fn name(&self) -> &str {
+        "walking"
+    }
+}
+
+impl RouteStrategy for Cycling {
+    fn cost(&self, road: &Road) -> Option<u64> {
+        match road.kind {
+            RoadKind::CyclePath => Some(travel_seconds(road.length_m, 15)),
+            RoadKind::Street => Some(travel_seconds(road.length_m, 12)),
+            RoadKind::Footpath | RoadKind::Highway => None,
+        }
+    }
+    fn name(&self) -> &str {
+        "cycling"
+    }
+}
+
+impl RouteStrategy for Driving {
+    fn cost(&self, road: &Road) -> Option<u64> {
+        match road.kind {
+            RoadKind::Street => Some(travel_seconds(road.length_m, 36)),
+            RoadKind::Highway => Some(travel_seconds(road.length_m, 90)),
+            RoadKind::Footpath | RoadKind::CyclePath => None,
+        }
+    }
+    fn name(&self) -> &str {
+        "driving"
+    }
+}
+
+/// A route: the places passed through, first `from`, last `to`, and its total cost.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    /// `from`, the places in between, `to`. Just `[from]` when `from == to`.
+    pub places: Vec<String>,
+    /// The sum of the strategy's costs of the roads taken.
+    pub cost: u64,
+}
+
+impl Route {
+    /// The number of roads taken.
+    pub fn hops(&self) -> usize {
+        self.places.len().saturating_sub(1)
+    }
+}
+
+/// Why no route was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RouteError {
+    /// This place is not on the map (`from` is checked before `to`).
+    UnknownPlace(String),
+    /// Both places exist but no chain of roads usable by this strategy joins them.
+    Unreachable {
+        /// Where the route was to start.
+        from: String,
+        /// Where it was to end.
+        to: String,
+    },
+}
+
+impl fmt::Display for RouteError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RouteError::UnknownPlace(p) => write!(f, "unknown place {p:?}"),
+            RouteError::Unreachable { from, to } => write!(f, "no route from {from} to {to}"),
+        }
+    }
+}
+
+impl std::error::Error for RouteError {}
+
+/// The best route from `from` to `to` for `strategy`.
+///
+/// "Best", so that the answer is the same on every run and machine:
+/// 1. the lowest total cost;
+/// 2. among those, the fewest roads;
+/// 3. among those, the lexicographically smallest list of place names
+///    (compare the names place by place, like words in a dictionary).
+///
+/// Between two places joined by several roads, the cheapest usable one counts.
+/// A route whose cost would overflow `u64` is treated as unusable.
+///
+/// `S: ?Sized`, so this takes a concrete strategy (`&Walking`, monomorphised),
+/// a closure, or a trait object (`&dyn RouteStrategy`, `&*boxed`).
+///
+/// # Errors
+/// [`RouteError::UnknownPlace`] (checking `from` first), or
+/// [`RouteError::Unreachable`].
+pub fn shortest_route<S>(
+    map: &RoadMap,
+    from: &str,
+    to: &str,
+    strategy: &S,
+) -> Result<Route, RouteError>
+where
+    S: RouteStrategy + ?Sized,
+{
+    let source = map.index(from)?;
+    let target = map.index(to)?;
+    let graph = Graph::new(map, strategy);
+
+    // Dijkstra from the *target* (roads are two-way), ranking labels by
+    // (cost, roads). This gives, for every place, the best (cost, roads) to
+    // the target. Then walk forward from the source, always stepping to the
+    // alphabetically first neighbour that stays on a best route. Each step
+    // keeps an optimal completion available, so the walk ends at the target
+    // with the dictionary-smallest optimal route, in O(E log V), without
+    // carrying whole paths around in the heap.
+    let to_target = graph.distances_from(target);
+    let Some(mut here_dist) = to_target[source] else {
+        return Err(RouteError::Unreachable {
+            from: from.to_string(),
+            to: to.to_string(),
+        });
+    };
+    let mut places = vec![map.places[source].clone()];
+    let mut here = source;
+    while here != target {
+        // Neighbours are sorted by index, which is name order.
+        let (next, next_dist) = graph.adjacent[here]
+            .iter()
+            .find_map(|&(next, cost)| {
+                let next_dist = to_target[next]?;
+                let through = (next_dist.0.checked_add(cost)?, next_dist.1 + 1);
+                (through == here_dist).then_some((next, next_dist))
+            })
+            .expect("a place with a finite distance has a neighbour on a best route");
+        places.push(map.places[next].clone());
+        here = next;
+        here_dist = next_dist;
+    }
+    Ok(Route {
+        places,
+        cost: to_target[source].map_or(0, |d| d.0),
+    })
+}
+
+/// The map as seen by one strategy: for each place, its usable neighbours
+/// (sorted by index) and the cheapest usable road to each.
+struct Graph {
+    adjacent: Vec<Vec<(usize, u64)>>,
+}
+
+/// (total cost, number of roads): what Dijkstra minimises, lexicographically.
+type Dist = (u64, usize);
+
+impl Graph {
+    fn new<S: RouteStrategy + ?Sized>(map: &RoadMap, strategy: &S) -> Self {
+        let mut cheapest: Vec<BTreeMap<usize, u64>> = vec![BTreeMap::new(); map.places.len()];
+        for road in &map.roads {
+            // Ask the strategy once per road: it may be expensive, or stateful.
+            let Some(cost) = strategy.cost(road) else {
+                continue;
+            };
+            let (a, b) = (
+                map.index_search(&road.a).expect("road ends are places"),
+                map.index_search(&road.b).expect("road ends are places"),
+            );
+            for (x, y) in [(a, b), (b, a)] {
+                cheapest[x]
+                    .entry(y)
+                    .and_modify(|c| *c = (*c).min(cost))
+                    .or_insert(cost);
+            }
+        }
+        Self {
+            adjacent: cheapest
+                .into_iter()
+                .map(|m| m.into_iter().collect())
+                .collect(),
+        }
+    }
+
+    /// Best (cost, roads) from `start` to every place; `None` if unreachable.
+    fn distances_from(&self, start: usize) -> Vec<Option<Dist>> {
+        let mut dist: Vec<Option<Dist>> = vec![None; self.adjacent.len()];
+        let mut heap = BinaryHeap::new();
+        dist[start] = Some((0, 0));
+        heap.push(Reverse(((0, 0), start)));
+        while let Some(Reverse((d, here))) = heap.pop() {
+            if dist[here] != Some(d) {
+                continue; // a stale entry: a better one was already settled
+            }
+            for &(next, cost) in &self.adjacent[here] {
+                let Some(total) = d.0.checked_add(cost) else {
+                    continue;
+                };
+                let candidate = (total, d.1 + 1);
+                if dist[next].is_none_or(|old| candidate < old) {
+                    dist[next] = Some(candidate);
+                    heap.push(Reverse((candidate, next)));
+                }
+            }
+        }
+        dist
+    }
+}
+
+/// A route planner whose strategy can be changed while it runs (the user taps
+/// "bike" in the app): the strategy is a trait object.
+pub struct Navigator {
+    map: RoadMap,
+    strategy: Box<dyn RouteStrategy>,
+}
+
+impl Navigator {
+    /// A navigator over `map` using `strategy`.
+    pub fn new(map: RoadMap, strategy: Box<dyn RouteStrategy>) -> Self {
+        Self { map, strategy }
+    }
+
+    /// Replaces the strategy; later routes use the new one.
+    pub fn set_strategy(&mut self, strategy: Box<dyn RouteStrategy>) {
+        self.strategy = strategy;
+    }
+
+    /// The current strategy's [`RouteStrategy::name`].
+    pub fn strategy_name(&self) -> &str {
+        self.strategy.name()
+    }
+
+    /// The map.
+    pub fn map(&self) -> &RoadMap {
+        &self.map
+    }
+
+    /// [`shortest_route`] with the current strategy.
+    ///
+    /// # Errors
+    /// As [`shortest_route`].
+    pub fn route(&self, from: &str, to: &str) -> Result<Route, RouteError> {
+        shortest_route(&self.map, from, to, self.strategy.as_ref())
+    }
+}
+
+impl fmt::Debug for Navigator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Navigator")
+            .field("map", &self.map)
+            .field("strategy", &self.strategy.name())
+            .finish()
+    }
+}
