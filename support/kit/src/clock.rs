@@ -132,7 +132,10 @@ impl ManualClock {
         let nanos = u64::try_from(by.as_nanos()).expect("advance by less than 584 years");
         for time in [&self.inner.unix_nanos, &self.inner.monotonic_nanos] {
             let before = time.fetch_add(nanos, Ordering::SeqCst);
-            assert!(before.checked_add(nanos).is_some(), "ManualClock overflowed");
+            assert!(
+                before.checked_add(nanos).is_some(),
+                "ManualClock overflowed"
+            );
         }
     }
 
@@ -169,7 +172,11 @@ mod tests {
         let clock = ManualClock::new(42);
         assert_eq!(clock.unix_millis(), 42);
         assert_eq!(clock.monotonic(), Duration::ZERO);
-        assert_eq!(clock.unix_millis(), 42, "reading must not advance the clock");
+        assert_eq!(
+            clock.unix_millis(),
+            42,
+            "reading must not advance the clock"
+        );
     }
 
     #[test]
@@ -188,7 +195,10 @@ mod tests {
         let shared: Arc<dyn Clock> = Arc::new(clock.clone());
         clock.advance_millis(7);
         assert_eq!(shared.unix_millis(), 17);
-        assert_eq!((&clock).monotonic(), Duration::from_millis(7));
+        fn read(c: impl Clock) -> Duration {
+            c.monotonic()
+        }
+        assert_eq!(read(&clock), Duration::from_millis(7), "&C is a clock too");
         let boxed: Box<dyn Clock> = Box::new(clock.clone());
         assert_eq!(boxed.unix_millis(), 17);
     }

@@ -6,7 +6,10 @@
 //!   never changes between Rust or crate versions.
 //! - [`hash`]: stable 64- and 128-bit hashes, so a key lands in the same place
 //!   on every machine and every release.
+//! - [`sim`]: a deterministic simulated network (drops, duplicates, delays,
+//!   partitions, crashes, budgets) for the distributed lessons.
 
 pub mod clock;
 pub mod hash;
 pub mod rng;
+pub mod sim;
