@@ -9,7 +9,7 @@ Usage: scripts/measure-grader.py [LESSON] [RUNS]   (default: structs 10)
 Needs a release build: cargo build --release -p sdkata
 Nothing here touches the checkout it runs from.
 """
-import os, pty, select, shutil, statistics, subprocess, sys, tempfile, time
+import fcntl, os, pty, select, shutil, signal, statistics, struct, subprocess, sys, tempfile, termios, time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LESSON = sys.argv[1] if len(sys.argv) > 1 else "structs"
@@ -44,6 +44,15 @@ def watch_latency(root, rel):
     if pid == 0:
         os.chdir(root)
         os.execv(SDKATA, [SDKATA, "watch"])
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    try:
+        return _measure(fd, lib)
+    finally:
+        os.kill(pid, signal.SIGTERM)
+        os.waitpid(pid, 0)
+
+
+def _measure(fd, lib):
     out = b""
 
     def read_until(pred, timeout=120):
@@ -75,8 +84,8 @@ def watch_latency(root, rel):
             f.write(original + f"\n// edit {i}\n")
         read_until(lambda b: settled(b[before:]) and b"checking" in b[before:])
         samples.append(time.perf_counter() - t)
-    os.write(fd, b"q")
-    os.waitpid(pid, 0)
+    with open(lib, "w") as f:
+        f.write(original)
     return statistics.median(samples)
 
 

@@ -5,7 +5,8 @@ use std::sync::mpsc::Sender;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use notify::{PollWatcher, RecursiveMode, Watcher};
+use notify::event::{AccessKind, AccessMode, ModifyKind};
+use notify::{EventKind, PollWatcher, RecursiveMode, Watcher};
 
 use super::Event;
 use crate::course::Course;
@@ -30,6 +31,19 @@ pub fn is_source(path: &Path) -> bool {
     !temporary && (name.ends_with(".rs") || name == "Cargo.toml")
 }
 
+/// Does an event of this kind mean a file's content may have changed? Reads
+/// are not changes: rustc opening the sources during a check would otherwise
+/// trigger the next check, forever.
+fn changes_content(kind: &EventKind) -> bool {
+    match kind {
+        EventKind::Create(_) | EventKind::Remove(_) => true,
+        EventKind::Modify(ModifyKind::Metadata(_)) => false,
+        EventKind::Modify(_) => true,
+        EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
+        EventKind::Access(_) | EventKind::Any | EventKind::Other => false,
+    }
+}
+
 /// Whichever watcher is running; dropping it stops the events.
 pub type Active = Box<dyn Watcher + Send>;
 
@@ -41,6 +55,7 @@ pub fn watch(course: &Course, poll: bool, tx: Sender<Event>) -> Result<(Active, 
         let tx = tx.clone();
         move |res: notify::Result<notify::Event>| {
             let _ = match res {
+                Ok(ev) if !changes_content(&ev.kind) => Ok(()),
                 Ok(ev) => tx.send(Event::Files(ev.paths)),
                 Err(e) => tx.send(Event::WatchError(e.to_string())),
             };
@@ -101,8 +116,31 @@ fn watched_dirs(course: &Course) -> Vec<(PathBuf, RecursiveMode)> {
 
 #[cfg(test)]
 mod tests {
-    use super::is_source;
+    use super::{changes_content, is_source};
+    use notify::EventKind;
+    use notify::event::{
+        AccessKind, AccessMode, CreateKind, DataChange, MetadataKind, ModifyKind, RenameMode,
+    };
     use std::path::Path;
+
+    #[test]
+    fn reads_are_not_changes() {
+        for yes in [
+            EventKind::Create(CreateKind::File),
+            EventKind::Modify(ModifyKind::Data(DataChange::Any)),
+            EventKind::Modify(ModifyKind::Name(RenameMode::To)),
+            EventKind::Access(AccessKind::Close(AccessMode::Write)),
+        ] {
+            assert!(changes_content(&yes), "{yes:?}");
+        }
+        for no in [
+            EventKind::Access(AccessKind::Open(AccessMode::Any)),
+            EventKind::Access(AccessKind::Close(AccessMode::Read)),
+            EventKind::Modify(ModifyKind::Metadata(MetadataKind::AccessTime)),
+        ] {
+            assert!(!changes_content(&no), "{no:?}");
+        }
+    }
 
     #[test]
     fn sources_and_noise() {
