@@ -8,6 +8,7 @@ use std::io::Read;
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Command, ExitStatus, Stdio};
+use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -61,21 +62,28 @@ pub fn run(exe: &Path, args: &[&str], cwd: &Path, limit: Duration) -> Result<Fin
     let stdout = capture(child.stdout.take());
     let stderr = capture(child.stderr.take());
 
-    let mut pause = Duration::from_micros(200);
-    let status = loop {
-        if let Some(status) = child.try_wait()? {
-            break Some(status);
+    // Wait on a thread so the verdict is seen the moment the binary exits,
+    // with no polling delay; this thread only keeps the time limit.
+    let pid = Pid::from_raw(i32::try_from(child.id()).context("pid fits in i32")?);
+    let (done_tx, done_rx) = mpsc::channel();
+    let waiter = thread::spawn(move || {
+        let status = child.wait();
+        let _ = done_tx.send(());
+        status
+    });
+    let timed_out = match done_rx.recv_timeout(limit) {
+        Ok(()) => false,
+        Err(_) => {
+            // The group id is the child's pid (process_group(0)). An error
+            // means the group is already gone, which is what we want.
+            let _ = killpg(pid, Signal::SIGKILL);
+            true
         }
-        if start.elapsed() >= limit {
-            // The group id is the child's pid (process_group(0)). Failure means
-            // the group is already gone, which is what we want.
-            let _ = killpg(Pid::from_raw(child.id() as i32), Signal::SIGKILL);
-            child.wait()?;
-            break None;
-        }
-        thread::sleep(pause);
-        pause = (pause * 2).min(Duration::from_millis(5));
     };
+    let status = waiter
+        .join()
+        .map_err(|_| anyhow::anyhow!("the waiting thread panicked"))??;
+    let status = (!timed_out).then_some(status);
     let elapsed = start.elapsed();
     Ok(Finished {
         status,
