@@ -220,7 +220,20 @@ fn lesson_problems(lesson: &Lesson) -> Vec<String> {
             problems.push(format!("{name}: tests/ has no stage files"));
             BTreeSet::new()
         }
-        Ok(stages) => stages.into_iter().map(|s| s.target).collect(),
+        Ok(stages) => {
+            let loom_files = stages.iter().filter(|s| s.target.ends_with("loom")).count();
+            if lesson.loom && loom_files != 1 {
+                problems.push(format!(
+                    "{name}: info.toml says loom = true, so tests/ needs exactly one N_loom.rs stage (found {loom_files})"
+                ));
+            }
+            if !lesson.loom && loom_files > 0 {
+                problems.push(format!(
+                    "{name}: tests/ has a loom stage but info.toml does not say loom = true"
+                ));
+            }
+            stages.into_iter().map(|s| s.target).collect()
+        }
         Err(e) => {
             problems.push(format!("{name}: {e:#}"));
             BTreeSet::new()

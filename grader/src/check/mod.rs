@@ -200,11 +200,18 @@ pub fn check_all(
     }
 
     let packages: Vec<&str> = lessons.iter().map(|l| l.name.as_str()).collect();
+    let mut tests: Vec<&str> = plans
+        .iter()
+        .flat_map(|(_, _, stages)| stages.iter().filter(|s| !s.loom))
+        .map(|s| s.target.as_str())
+        .collect();
+    tests.sort_unstable();
+    tests.dedup();
     let built = build::build(&build::Request {
         workspace: &workspace,
         packages: &packages,
         features: &[],
-        tests: &[],
+        tests: &tests,
         color: opts.color,
     })?;
 
