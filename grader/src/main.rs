@@ -98,6 +98,7 @@ enum DevCommand {
 }
 
 fn main() -> ExitCode {
+    restore_sigpipe();
     let cli = Cli::parse();
     style::init();
     let result = match cli.command.unwrap_or(Command::Watch { poll: false }) {
@@ -133,4 +134,13 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Lets `sdkata list | head` end quietly, as other command-line tools do,
+/// instead of panicking on the closed pipe: Rust ignores SIGPIPE by default.
+fn restore_sigpipe() {
+    use nix::sys::signal::{SigHandler, Signal, signal};
+    // SAFETY: called first thing in main, before any thread exists, and
+    // SIG_DFL installs no handler code of ours.
+    let _ = unsafe { signal(Signal::SIGPIPE, SigHandler::SigDfl) };
 }

@@ -449,3 +449,19 @@ fn watch_needs_a_terminal() {
     assert_eq!(code(&out), 2);
     assert!(text(&out).contains("sdkata run"), "{}", text(&out));
 }
+
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    use std::process::Stdio;
+    let f = Fixture::new();
+    let mut child = f
+        .command(&["hint", "add", "--all"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // like `sdkata ... | head -0`
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
