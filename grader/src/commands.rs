@@ -182,8 +182,7 @@ pub fn verify(track: Option<&str>) -> Result<Verdict> {
         }
     }
     let passed = reports.iter().filter(|r| r.passed()).count();
-    let lesson_reports: Vec<_> = reports.clone();
-    app.record_all(&lesson_reports)?;
+    app.record_all(&reports)?;
     println!(
         "\n{passed} of {total} lessons pass ({} failing) in {}",
         total - passed,

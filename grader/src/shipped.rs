@@ -74,16 +74,12 @@ impl Shipped {
                 .collect()
         };
         let (shipped, now) = (tests(shipped), tests(&now));
-        let mut changed: Vec<String> = shipped
+        let changed: std::collections::BTreeSet<&String> = shipped
             .keys()
             .chain(now.keys())
             .filter(|p| shipped.get(*p) != now.get(*p))
-            .cloned()
             .collect();
-        changed.dedup();
-        changed.sort();
-        changed.dedup();
-        Ok(changed)
+        Ok(changed.into_iter().cloned().collect())
     }
 
     /// The shipped files of `lesson` with their contents, read from git.

@@ -261,7 +261,6 @@ fn check_built(
         return report;
     }
 
-    let mut loom_build: Option<build::Built> = None;
     let mut stopped = false;
     for stage in stages {
         if stopped {
@@ -272,25 +271,22 @@ fn check_built(
             });
             continue;
         }
-        let key = (lesson.name.clone(), stage.target.clone());
-        let exe: Option<PathBuf> = if stage.loom {
-            let loom = loom_build.get_or_insert_with(|| build_loom(workspace, lesson, stage, opts));
-            if let Some(errors) = loom.errors.get(&lesson.name) {
-                report.build_error = Some(format!(
-                    "the loom stage does not compile (built with --features loom):\n{errors}"
-                ));
-                return report;
+        let exe = if stage.loom {
+            // A cargo run of its own: the loom feature swaps the lesson's
+            // sync primitives, so it is a different build of the crate.
+            match loom_executable(workspace, lesson, stage, opts) {
+                Ok(exe) => Some(exe),
+                Err(why) => {
+                    report.build_error = Some(why);
+                    return report;
+                }
             }
-            loom.executables.get(&key).cloned().or_else(|| {
-                report.build_error = Some(loom.failure_of(&lesson.name));
-                None
-            })
         } else {
+            let key = (lesson.name.clone(), stage.target.clone());
             built.executables.get(&key).cloned()
         };
         let (outcome, elapsed) = match exe {
             Some(exe) => run_stage(&exe, dir, lesson.timeout),
-            None if report.build_error.is_some() => return report,
             None => (
                 Outcome::NotBuilt {
                     why: format!(
@@ -311,19 +307,33 @@ fn check_built(
     report
 }
 
-fn build_loom(workspace: &Path, lesson: &Lesson, stage: &Stage, opts: Options) -> build::Built {
+/// Builds a lesson's loom stage (`--features loom`) and returns its binary,
+/// or the compiler's complaint.
+fn loom_executable(
+    workspace: &Path,
+    lesson: &Lesson,
+    stage: &Stage,
+    opts: Options,
+) -> Result<PathBuf, String> {
     let features = [format!("{}/loom", lesson.name)];
-    build::build(&build::Request {
+    let built = build::build(&build::Request {
         workspace,
         packages: &[&lesson.name],
         features: &features,
         tests: &[&stage.target],
         color: opts.color,
     })
-    .unwrap_or_else(|e| build::Built {
-        cargo_stderr: format!("{e:#}"),
-        ..build::Built::default()
-    })
+    .map_err(|e| format!("{e:#}"))?;
+    if let Some(errors) = built.errors.get(&lesson.name) {
+        return Err(format!(
+            "the loom stage does not compile (built with --features loom):\n{errors}"
+        ));
+    }
+    built
+        .executables
+        .get(&(lesson.name.clone(), stage.target.clone()))
+        .cloned()
+        .ok_or_else(|| built.failure_of(&lesson.name))
 }
 
 /// Runs one stage binary and reads its verdict.

@@ -184,9 +184,8 @@ impl Session {
                         .filter(|p| files::is_source(p))
                         .filter_map(|p| self.app.course.lesson_at(p))
                         .map(|l| l.name.clone());
-                    let before = changed.len();
                     changed.extend(lessons);
-                    if changed.len() > before || !changed.is_empty() {
+                    if !changed.is_empty() {
                         quiet_at = Some(Instant::now() + DEBOUNCE);
                     }
                     continue; // nothing to redraw yet
