@@ -77,14 +77,10 @@ impl App {
             .count()
     }
 
-    pub fn all_done(&self) -> bool {
-        self.done_count() == self.course.lessons.len()
-    }
-
     /// Records a check; returns true when it made the lesson done just now.
     pub fn record(&mut self, report: &Report) -> Result<bool> {
         let was_done = self.state.is_done(&report.lesson);
-        let passed = report.passed();
+        let passed = report.done();
         let (state, ()) = self
             .store
             .update(|s| s.record_check(&report.lesson, passed))?;
@@ -96,7 +92,7 @@ impl App {
     pub fn record_all(&mut self, reports: &[Report]) -> Result<()> {
         let (state, ()) = self.store.update(|s| {
             for r in reports {
-                s.record_check(&r.lesson, r.passed());
+                s.record_check(&r.lesson, r.done());
             }
         })?;
         self.state = state;

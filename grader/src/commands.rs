@@ -8,6 +8,7 @@ use anyhow::{Context, Result, bail};
 
 use crate::app::App;
 use crate::check::{self, Options, Side, Until};
+use crate::children::Cancel;
 use crate::course::Lesson;
 use crate::list::{self, Filter};
 use crate::render;
@@ -20,18 +21,33 @@ use crate::style::{self, bold, dim, green, red, yellow};
 pub enum Verdict {
     Pass,
     Fail,
+    /// Ended by this signal (watch leaves its loop to restore the terminal).
+    Interrupted(i32),
 }
 
 pub fn jobs() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get())
 }
 
+/// Options for checking one lesson at a time: its tests use every core.
 pub fn options(side: Side, until: Until) -> Options {
     Options {
         side,
         until,
         color: style::enabled(),
         jobs: jobs(),
+        test_threads: None,
+        cancel: Cancel::new(),
+    }
+}
+
+/// Options for checking many lessons at once (`verify`, `dev check`): one
+/// lesson per core, each test binary on its share of the cores, so the
+/// machine is not oversubscribed.
+pub fn options_all(side: Side, until: Until) -> Options {
+    Options {
+        test_threads: Some(1),
+        ..options(side, until)
     }
 }
 
@@ -80,7 +96,7 @@ pub fn run(name: Option<&str>) -> Result<Verdict> {
     let report = check::check(
         &app.course,
         &lesson,
-        options(Side::Exercise, Until::FirstFailure),
+        &options(Side::Exercise, Until::FirstFailure),
     )?;
     for line in render::report_lines(&report) {
         println!("{line}");
@@ -149,7 +165,7 @@ pub fn verify(track: Option<&str>) -> Result<Verdict> {
     let reports = check::check_all(
         &app.course,
         &lessons,
-        options(Side::Exercise, Until::FirstFailure),
+        &options_all(Side::Exercise, Until::FirstFailure),
         &|_| {
             let n = progress.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
             if show_progress {

@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use toml::Table;
 
 use crate::check::{self, Outcome, Side, Until};
-use crate::commands::{Verdict, options};
+use crate::commands::{Verdict, options_all};
 use crate::course::{Course, Lesson};
 use crate::render;
 use crate::shipped::Shipped;
@@ -55,7 +55,7 @@ pub fn check() -> Result<Verdict> {
     let stubs = check::check_all(
         &course,
         &runnable,
-        options(Side::Exercise, Until::End),
+        &options_all(Side::Exercise, Until::End),
         &|_| {},
     )?;
     for r in &stubs {
@@ -89,7 +89,7 @@ pub fn check() -> Result<Verdict> {
     let solutions = check::check_all(
         &course,
         &runnable,
-        options(Side::Solution, Until::End),
+        &options_all(Side::Solution, Until::End),
         &|_| {},
     )?;
     for r in &solutions {
@@ -221,7 +221,7 @@ fn lesson_problems(lesson: &Lesson) -> Vec<String> {
             BTreeSet::new()
         }
         Ok(stages) => {
-            let loom_files = stages.iter().filter(|s| s.target.ends_with("loom")).count();
+            let loom_files = stages.iter().filter(|s| s.file.ends_with("loom")).count();
             if lesson.loom && loom_files != 1 {
                 problems.push(format!(
                     "{name}: info.toml says loom = true, so tests/ needs exactly one N_loom.rs stage (found {loom_files})"
@@ -232,7 +232,8 @@ fn lesson_problems(lesson: &Lesson) -> Vec<String> {
                     "{name}: tests/ has a loom stage but info.toml does not say loom = true"
                 ));
             }
-            stages.into_iter().map(|s| s.target).collect()
+            spec_problems(lesson, &stages, &mut problems);
+            stages.iter().map(|s| s.target().to_owned()).collect()
         }
         Err(e) => {
             problems.push(format!("{name}: {e:#}"));
@@ -243,6 +244,27 @@ fn lesson_problems(lesson: &Lesson) -> Vec<String> {
         problems.push(format!("{name}: {e:#}"));
     }
     problems
+}
+
+/// `tests/spec.rs` declares exactly the stage files, in order.
+fn spec_problems(lesson: &Lesson, stages: &[check::Stage], problems: &mut Vec<String>) {
+    let path = lesson.exercise_dir.join("tests").join("spec.rs");
+    let want = check::spec_source(lesson, stages);
+    match std::fs::read_to_string(&path) {
+        Ok(text) if text == want => {}
+        Ok(_) => problems.push(format!(
+            "{}: {} must declare exactly the stage modules, in order; it should read:\n{}",
+            lesson.name,
+            path.display(),
+            indent(&want)
+        )),
+        Err(e) => problems.push(format!(
+            "{}: cannot read {}: {e}; every lesson has one, reading:\n{}",
+            lesson.name,
+            path.display(),
+            indent(&want)
+        )),
+    }
 }
 
 /// The solution's manifest must be the exercise's plus `path`s for the tests.
@@ -282,11 +304,29 @@ fn compare_manifests(
             "{name}: the solution's Cargo.toml differs from the exercise's beyond its [[test]] entries"
         ));
     }
+    let autotests = ex
+        .get("package")
+        .and_then(|p| p.get("autotests"))
+        .and_then(|a| a.as_bool());
+    if autotests != Some(false) {
+        problems.push(format!(
+            "{name}: the exercise's [package] needs `autotests = false`: the stages are modules of tests/spec.rs, not test targets of their own"
+        ));
+    }
     let mut declared = BTreeSet::new();
     for t in &sol_tests {
         let test = t.get("name").and_then(|n| n.as_str()).unwrap_or("?");
         declared.insert(test.to_owned());
         let want = format!("../../../exercises/{}/tests/{test}.rs", lesson.rel_dir);
+        let exercise_path = format!("tests/{test}.rs");
+        if let Some(e) = ex_tests.iter().find(|e| e.get("name") == t.get("name"))
+            && e.get("path")
+                .is_some_and(|p| p.as_str() != Some(exercise_path.as_str()))
+        {
+            problems.push(format!(
+                "{name}: exercise [[test]] {test:?} must have path = {exercise_path:?}"
+            ));
+        }
         if t.get("path").and_then(|p| p.as_str()) != Some(want.as_str()) {
             problems.push(format!(
                 "{name}: solution [[test]] {test:?} must have path = {want:?}"
@@ -309,9 +349,20 @@ fn compare_manifests(
             ));
         }
     }
+    let in_exercise: BTreeSet<String> = ex_tests
+        .iter()
+        .filter_map(|t| t.get("name").and_then(|n| n.as_str()).map(str::to_owned))
+        .collect();
+    if &in_exercise != stems {
+        problems.push(format!(
+            "{name}: the exercise's [[test]] entries ({}) must name exactly the test targets ({})",
+            in_exercise.into_iter().collect::<Vec<_>>().join(", "),
+            stems.iter().cloned().collect::<Vec<_>>().join(", ")
+        ));
+    }
     if &declared != stems {
         problems.push(format!(
-            "{name}: the solution's [[test]] entries ({}) must name exactly the exercise's test files ({})",
+            "{name}: the solution's [[test]] entries ({}) must name exactly the test targets ({}): `spec` and the loom stage, if any",
             declared.into_iter().collect::<Vec<_>>().join(", "),
             stems.iter().cloned().collect::<Vec<_>>().join(", ")
         ));

@@ -2,6 +2,7 @@
 
 mod app;
 mod check;
+mod children;
 mod commands;
 mod course;
 mod dev;
@@ -9,6 +10,7 @@ mod list;
 mod note;
 mod render;
 mod shipped;
+mod signals;
 mod state;
 mod style;
 mod watch;
@@ -99,6 +101,14 @@ enum DevCommand {
 
 fn main() -> ExitCode {
     restore_sigpipe();
+    signals::install();
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if std::thread::current().name() == Some("main") {
+            children::kill_all();
+        }
+        default_hook(info);
+    }));
     let cli = Cli::parse();
     style::init();
     let result = match cli.command.unwrap_or(Command::Watch { poll: false }) {
@@ -126,7 +136,12 @@ fn main() -> ExitCode {
             DevCommand::Fingerprint => dev::fingerprint(),
         },
     };
+    // Nothing sdkata started outlives it, on any path out.
+    children::kill_all();
     match result {
+        Ok(Verdict::Interrupted(signal)) => {
+            ExitCode::from(u8::try_from(128 + signal).unwrap_or(130))
+        }
         Ok(Verdict::Pass) => ExitCode::SUCCESS,
         Ok(Verdict::Fail) => ExitCode::from(1),
         Err(e) => {

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use crate::check::{Outcome, Report, StageReport};
-use crate::style::{bold, dim, green, red, yellow};
+use crate::style::{bold, dim, green, inert, red, yellow};
 
 /// "stage 2/4: replication"
 pub fn stage_label(s: &StageReport, total: usize) -> String {
@@ -17,6 +17,9 @@ pub fn status_line(report: &Report) -> String {
     }
     let total = report.stages.len();
     match report.current_stage() {
+        None if total > 0 && !report.changed_tests.is_empty() => yellow(format!(
+            "passes all {total} stages of changed tests (not marked done)"
+        )),
         None if total > 0 => green(format!("passes all {total} stages")),
         None => yellow("has no stages"),
         Some(s) => red(format!("fails at {}", stage_label(s, total))),
@@ -29,7 +32,7 @@ pub fn report_lines(report: &Report) -> Vec<String> {
     if let Some(errors) = &report.build_error {
         out.push(red(bold("✗ the lesson does not compile:")));
         out.push(String::new());
-        out.extend(errors.trim_end().lines().map(str::to_owned));
+        out.extend(inert(errors.trim_end()).lines().map(str::to_owned));
         return out;
     }
     let total = report.stages.len();
@@ -55,7 +58,7 @@ pub fn report_lines(report: &Report) -> Vec<String> {
                 for f in failures {
                     out.push(String::new());
                     out.push(format!("  {} {}", red("──"), bold(&f.name)));
-                    out.extend(f.output.lines().map(|l| format!("    {l}")));
+                    out.extend(inert(&f.output).lines().map(|l| format!("    {l}")));
                 }
             }
             Outcome::TimedOut { limit, unfinished } => {
@@ -76,13 +79,21 @@ pub fn report_lines(report: &Report) -> Vec<String> {
             }
             Outcome::Crashed { how, output } => {
                 out.push(format!("{} {} — crashed: {how}", red("✗"), bold(&label)));
-                out.extend(output.lines().map(|l| format!("    {l}")));
+                out.extend(inert(output).lines().map(|l| format!("    {l}")));
             }
             Outcome::NotBuilt { why } => {
                 out.push(format!("{} {} — {why}", red("✗"), bold(&label)));
             }
             Outcome::NotRun => out.push(dim(format!("· {label} — waits for the stage before"))),
         }
+    }
+    if !report.changed_tests.is_empty() {
+        out.push(String::new());
+        out.push(yellow(format!(
+            "These test files differ from the shipped ones: {}. A lesson is marked done only \
+             against the tests it shipped with: restore them with `git checkout -- <file>`.",
+            report.changed_tests.join(", ")
+        )));
     }
     if report.warnings > 0 && !report.passed() {
         out.push(String::new());

@@ -47,6 +47,7 @@ impl Default for State {
 }
 
 impl State {
+    #[cfg(test)]
     pub fn progress(&self, lesson: &str) -> Progress {
         self.lessons.get(lesson).cloned().unwrap_or_default()
     }

@@ -71,8 +71,64 @@ pub fn strip(text: &str) -> String {
     out
 }
 
+/// `text` from a test or compiler made harmless for a terminal: colour
+/// (SGR: `ESC [ ... m`) is kept, every other escape or control character
+/// (clear screen, leave the alternate screen, set the title, a bell) is shown
+/// as caret notation (`^[`) instead of being obeyed.
+pub fn inert(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        if c == '\x1b'
+            && let Some(len) = sgr_len(rest)
+        {
+            out.push_str(&rest[..len]);
+            rest = &rest[len..];
+            continue;
+        }
+        match c {
+            '\n' | '\t' => out.push(c),
+            c if c.is_control() => {
+                let code = c as u32;
+                if code < 0x20 {
+                    out.push('^');
+                    out.push(char::from_u32(code + 0x40).unwrap_or('?'));
+                } else if code == 0x7f {
+                    out.push_str("^?");
+                } else {
+                    out.push_str(&format!("\\u{{{code:x}}}"));
+                }
+            }
+            c => out.push(c),
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
+/// The length of the SGR sequence `s` starts with, if it starts with one.
+fn sgr_len(s: &str) -> Option<usize> {
+    let body = s.strip_prefix("\x1b[")?;
+    let params = body
+        .find(|c: char| !(c.is_ascii_digit() || c == ';'))
+        .unwrap_or(body.len());
+    (body[params..].starts_with('m')).then_some(2 + params + 1)
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn inert_keeps_colour_and_defuses_the_rest() {
+        use super::inert;
+        assert_eq!(
+            inert("\x1b[1;31merror\x1b[0m\tx\n"),
+            "\x1b[1;31merror\x1b[0m\tx\n"
+        );
+        assert_eq!(inert("\x1b[2J\x1b[?1049l"), "^[[2J^[[?1049l");
+        assert_eq!(inert("\x1b]0;title\x07\r"), "^[]0;title^G^M");
+        assert_eq!(inert("bad\u{9b}2J"), "bad\\u{9b}2J");
+    }
+
     #[test]
     fn strip_removes_csi_sequences() {
         assert_eq!(super::strip("\x1b[1;31merror\x1b[0m: x"), "error: x");

@@ -135,7 +135,7 @@ fn a_hung_test_is_killed_at_the_timeout_with_its_name() {
         .unwrap()
         .filter_map(|e| std::fs::read(e.ok()?.path().join("cmdline")).ok())
         .map(|c| String::from_utf8_lossy(&c).into_owned())
-        .filter(|c| c.contains("1_sum-") && c.contains(&root))
+        .filter(|c| c.contains("spec-") && c.contains(&root))
         .collect();
     assert!(survivors.is_empty(), "{survivors:?}");
 }

@@ -1,11 +1,14 @@
 //! Building test executables with cargo and reading its JSON messages.
 
 use std::collections::HashMap;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use anyhow::{Context, Result};
 use serde::Deserialize;
+
+use crate::children::{Cancel, Group};
 
 /// One cargo build: what it produced and what went wrong, by package.
 #[derive(Debug, Default)]
@@ -44,6 +47,8 @@ pub struct Request<'a> {
     /// (the loom stages) instead of skipping them.
     pub tests: &'a [&'a str],
     pub color: bool,
+    /// Kills the build (cargo and every rustc under it) when cancelled.
+    pub cancel: &'a Cancel,
 }
 
 /// Runs `cargo build` for test targets and collects its messages.
@@ -67,9 +72,19 @@ pub fn build(req: &Request) -> Result<Built> {
     for t in req.tests {
         cmd.args(["--test", t]);
     }
-    let out = cmd
-        .output()
+    // A process group of its own, registered, so that every way sdkata
+    // exits (or a cancelled check) takes cargo and its rustc jobs with it.
+    let child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .spawn()
         .context("cannot run cargo: is the Rust toolchain installed (https://rustup.rs)?")?;
+    let group = Group::register(child.id(), req.cancel);
+    let out = child
+        .wait_with_output()
+        .context("cannot read cargo's output")?;
+    drop(group);
 
     let mut built = Built {
         success: out.status.success(),

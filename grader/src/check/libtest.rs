@@ -16,6 +16,8 @@ pub struct Summary {
     pub failed: usize,
     /// Names of the tests that reported a result (`ok`, `FAILED`, `ignored`).
     pub finished: Vec<String>,
+    /// Names of the tests that reported `ok`.
+    pub ok: Vec<String>,
     pub failures: Vec<TestFailure>,
 }
 
@@ -27,7 +29,12 @@ pub fn parse(stdout: &str) -> Summary {
             && let Some((name, result)) = rest.rsplit_once(" ... ")
             && (matches!(result, "ok" | "FAILED" | "ignored") || result.starts_with("ignored,"))
         {
+            // `#[should_panic]` tests report as `name - should panic`.
+            let name = name.strip_suffix(" - should panic").unwrap_or(name);
             summary.finished.push(name.to_owned());
+            if result == "ok" {
+                summary.ok.push(name.to_owned());
+            }
         }
         if let Some(result) = line.strip_prefix("test result: ") {
             summary.complete = true;
@@ -90,6 +97,7 @@ running 3 tests
 test a ... ok
 test b ... FAILED
 test c ... ignored, slow
+test d - should panic ... ok
 
 failures:
 
@@ -105,15 +113,16 @@ note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace
 failures:
     b
 
-test result: FAILED. 1 passed; 1 failed; 1 ignored; 0 measured; 0 filtered out; finished in 0.00s
+test result: FAILED. 2 passed; 1 failed; 1 ignored; 0 measured; 0 filtered out; finished in 0.00s
 ";
 
     #[test]
     fn failing_run() {
         let s = parse(FAILED);
         assert!(s.complete);
-        assert_eq!((s.passed, s.failed), (1, 1));
-        assert_eq!(s.finished, ["a", "b", "c"]);
+        assert_eq!((s.passed, s.failed), (2, 1));
+        assert_eq!(s.finished, ["a", "b", "c", "d"]);
+        assert_eq!(s.ok, ["a", "d"]);
         assert_eq!(s.failures.len(), 1);
         assert_eq!(s.failures[0].name, "b");
         assert!(

@@ -5,10 +5,11 @@ use std::sync::mpsc::Sender;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use notify::event::{AccessKind, AccessMode, ModifyKind};
+use notify::event::{AccessKind, AccessMode, MetadataKind, ModifyKind};
 use notify::{EventKind, PollWatcher, RecursiveMode, Watcher};
 
-use super::Event;
+use super::Input;
+use super::session::Event;
 use crate::course::Course;
 
 /// How often the polling watcher looks at file times.
@@ -33,10 +34,14 @@ pub fn is_source(path: &Path) -> bool {
 
 /// Does an event of this kind mean a file's content may have changed? Reads
 /// are not changes: rustc opening the sources during a check would otherwise
-/// trigger the next check, forever.
+/// trigger the next check, forever. A new modification time is how the
+/// poller reports a write; the loop compares contents before it checks.
 fn changes_content(kind: &EventKind) -> bool {
     match kind {
         EventKind::Create(_) | EventKind::Remove(_) => true,
+        EventKind::Modify(ModifyKind::Metadata(MetadataKind::WriteTime | MetadataKind::Any)) => {
+            true
+        }
         EventKind::Modify(ModifyKind::Metadata(_)) => false,
         EventKind::Modify(_) => true,
         EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
@@ -49,15 +54,15 @@ pub type Active = Box<dyn Watcher + Send>;
 
 /// Starts watching every lesson's sources. `poll` skips the native watcher;
 /// if the native one fails, falls back to polling and says why.
-pub fn watch(course: &Course, poll: bool, tx: Sender<Event>) -> Result<(Active, Option<String>)> {
+pub fn watch(course: &Course, poll: bool, tx: Sender<Input>) -> Result<(Active, Option<String>)> {
     let dirs = watched_dirs(course);
     let handler = {
         let tx = tx.clone();
         move |res: notify::Result<notify::Event>| {
             let _ = match res {
                 Ok(ev) if !changes_content(&ev.kind) => Ok(()),
-                Ok(ev) => tx.send(Event::Files(ev.paths)),
-                Err(e) => tx.send(Event::WatchError(e.to_string())),
+                Ok(ev) => tx.send(Input::Files(ev.paths)),
+                Err(e) => tx.send(Input::Event(Event::WatchError(e.to_string()))),
             };
         }
     };
@@ -95,23 +100,16 @@ where
     Ok(w)
 }
 
-/// Each lesson directory (for Cargo.toml) and its src/ and tests/ trees;
-/// never target/, which is large and changes on every build.
+/// Each lesson directory, recursively: a src/ deleted and made again is
+/// then seen again (a watch on src/ itself dies with the directory). Lesson
+/// directories hold no build output (the workspace's target/ is above them).
 fn watched_dirs(course: &Course) -> Vec<(PathBuf, RecursiveMode)> {
-    let mut dirs = Vec::new();
-    for l in &course.lessons {
-        if !l.exercise_dir.is_dir() {
-            continue;
-        }
-        dirs.push((l.exercise_dir.clone(), RecursiveMode::NonRecursive));
-        for sub in ["src", "tests"] {
-            let d = l.exercise_dir.join(sub);
-            if d.is_dir() {
-                dirs.push((d, RecursiveMode::Recursive));
-            }
-        }
-    }
-    dirs
+    course
+        .lessons
+        .iter()
+        .filter(|l| l.exercise_dir.is_dir())
+        .map(|l| (l.exercise_dir.clone(), RecursiveMode::Recursive))
+        .collect()
 }
 
 #[cfg(test)]
@@ -130,6 +128,7 @@ mod tests {
             EventKind::Modify(ModifyKind::Data(DataChange::Any)),
             EventKind::Modify(ModifyKind::Name(RenameMode::To)),
             EventKind::Access(AccessKind::Close(AccessMode::Write)),
+            EventKind::Modify(ModifyKind::Metadata(MetadataKind::WriteTime)),
         ] {
             assert!(changes_content(&yes), "{yes:?}");
         }

@@ -1,86 +1,55 @@
 //! `sdkata watch`: check the current lesson on every save.
 //!
-//! Threads and channels, no async: one thread reads keys, the file watcher
-//! calls back from its own, a worker runs checks; all of them send [`Event`]s
-//! to this loop, which owns the session and is the only one to draw. A save
-//! that arrives while a check runs marks the session dirty, and the check runs
-//! again as soon as the first one ends, so nothing saved is ever skipped.
+//! Threads and channels, no async. The file watcher, the key reader, the
+//! checker and the signal handler send [`Input`]s to one loop; the loop turns
+//! file events into debounced, content-checked saves, hands every event to
+//! the pure [`session::Session`], and carries out the effects it returns
+//! (start or cancel a check, record progress, draw once).
 
 mod files;
 mod screen;
+mod session;
 mod terminal;
+mod view;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::IsTerminal;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::app::App;
-use crate::check::{self, Report, Side, Until};
-use crate::commands::{Verdict, header, options};
+use crate::check::{self, Side, Until};
+use crate::children::Cancel;
+use crate::commands::{Verdict, options};
 use crate::course::{Course, Lesson};
-use crate::list::{self, Filter};
-use crate::render;
-use crate::style::{bold, dim, green, yellow};
+use crate::shipped;
+use session::{Effect, Event, Exit, Session};
 
 /// How long a burst of file events must be quiet before a check starts:
 /// editors save in several steps (write temp, rename, touch).
 const DEBOUNCE: Duration = Duration::from_millis(40);
 
-const KEYS: &str = "n next · h hint · l list · r re-run · c check all · e note · q quit";
 const NO_TERMINAL: &str = "\
 watch needs an interactive terminal. To check a lesson once, use `sdkata run`,
 or `sdkata verify` for all of them.";
 
-/// Everything the loop reacts to.
-pub enum Event {
+/// What reaches the loop.
+pub enum Input {
+    /// Paths the OS (or the poller) says were touched.
     Files(Vec<PathBuf>),
-    Key(KeyEvent),
-    Resize,
-    Checked(Result<Report, String>),
-    CheckedAll(Result<Vec<Report>, String>),
-    WatchError(String),
-}
-
-/// Work for the checker thread.
-enum Job {
-    One(Lesson),
-    All(Vec<Lesson>),
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum View {
-    Lesson,
-    List { filter: Filter, selected: usize },
-    Note,
-    All,
-}
-
-struct Session {
-    app: App,
-    lesson: Lesson,
-    view: View,
-    report: Option<Report>,
-    /// Results of `c` (check all), shown in the All view.
-    all: Option<Vec<Report>>,
-    running: bool,
-    /// A save arrived while a check was running.
-    dirty: bool,
-    scroll: usize,
-    max_scroll: usize,
-    message: Option<String>,
-    jobs: Sender<Job>,
+    Event(Event),
 }
 
 pub fn run(poll: bool) -> Result<Verdict> {
     if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
         bail!(NO_TERMINAL);
     }
-    let app = App::open()?;
+    let mut app = App::open()?;
     // One watcher per course: two would both rebuild on every save.
     let lock = app.store().lock_file("watch.lock")?;
     if lock.try_lock().is_err() {
@@ -88,446 +57,283 @@ pub fn run(poll: bool) -> Result<Verdict> {
             "another `sdkata watch` is already running for this course; use that one, or quit it first"
         );
     }
-    let Some(lesson) = app.current().cloned() else {
+    let Some(current) = app.current().map(|l| l.index) else {
         println!("{}", app.course.final_message);
         return Ok(Verdict::Pass);
     };
 
     let (tx, rx) = mpsc::channel();
+    let signal_tx = tx.clone();
+    let _signals = crate::signals::route_to(move |sig| {
+        let _ = signal_tx.send(Input::Event(Event::Signal(sig)));
+    });
     let (_watcher, notice) = files::watch(&app.course, poll, tx.clone())?;
-    let jobs = spawn_checker(app.course.clone(), tx.clone());
+    let checker = Checker::spawn(app.course.clone(), tx.clone());
     let _terminal = terminal::Guard::enter().context("cannot set up the terminal")?;
     terminal::spawn_reader(tx);
 
-    let first_visit = app.state().lessons.is_empty();
-    let mut session = Session {
-        app,
-        lesson,
-        view: View::Lesson,
-        report: None,
-        all: None,
-        running: false,
-        dirty: false,
-        scroll: 0,
-        max_scroll: 0,
-        message: notice,
-        jobs,
+    let state = app.state();
+    let done = app
+        .course
+        .lessons
+        .iter()
+        .filter(|l| state.is_done(&l.name))
+        .map(|l| l.name.clone())
+        .collect();
+    let hints = state
+        .lessons
+        .iter()
+        .map(|(name, p)| (name.clone(), p.hint_level))
+        .collect();
+    let first_visit = state.lessons.is_empty();
+    let mut session = Session::new(app.course.lessons.clone(), done, hints, current);
+    session.message = if first_visit {
+        Some(session::Message::Info(
+            app.course.welcome_message.trim().replace('\n', " "),
+        ))
+    } else {
+        notice.map(session::Message::Warning)
     };
-    if first_visit {
-        session.message = Some(session.app.course.welcome_message.replace('\n', " "));
+    let mut contents = Contents::of(&app.course);
+    let effects = session.start();
+    if let Some(exit) = apply(effects, &mut session, &mut app, &checker)? {
+        return Ok(verdict(exit));
     }
-    session.start_check();
-    session.event_loop(&rx)
+    let exit = event_loop(&rx, &mut session, &mut app, &checker, &mut contents)?;
+    Ok(verdict(exit))
 }
 
-/// The worker that runs checks one at a time, in order of request.
-fn spawn_checker(course: Course, events: Sender<Event>) -> Sender<Job> {
-    let (tx, rx) = mpsc::channel::<Job>();
-    std::thread::spawn(move || {
-        for job in rx {
-            let event = match job {
-                Job::One(lesson) => Event::Checked(
-                    check::check(
-                        &course,
-                        &lesson,
-                        options(Side::Exercise, Until::FirstFailure),
-                    )
-                    .map_err(|e| format!("{e:#}")),
-                ),
-                Job::All(lessons) => {
-                    let refs: Vec<&Lesson> = lessons.iter().collect();
-                    Event::CheckedAll(
-                        check::check_all(
-                            &course,
-                            &refs,
-                            options(Side::Exercise, Until::FirstFailure),
-                            &|_| {},
-                        )
-                        .map_err(|e| format!("{e:#}")),
-                    )
+fn verdict(exit: Exit) -> Verdict {
+    match exit {
+        Exit::Quit => Verdict::Pass,
+        Exit::Signal(sig) => Verdict::Interrupted(sig),
+    }
+}
+
+fn event_loop(
+    rx: &Receiver<Input>,
+    session: &mut Session,
+    app: &mut App,
+    checker: &Checker,
+    contents: &mut Contents,
+) -> Result<Exit> {
+    let mut touched: BTreeSet<String> = BTreeSet::new();
+    let mut quiet_at: Option<Instant> = None;
+    loop {
+        let input = match quiet_at {
+            Some(at) => match rx.recv_timeout(at.saturating_duration_since(Instant::now())) {
+                Ok(input) => Some(input),
+                Err(RecvTimeoutError::Timeout) => None,
+                Err(RecvTimeoutError::Disconnected) => bail!("every event source of watch stopped"),
+            },
+            None => Some(rx.recv().context("every event source of watch stopped")?),
+        };
+        let event = match input {
+            // The burst is over: the lessons whose content really changed.
+            None => {
+                quiet_at = None;
+                let saved = contents.changed(&app.course, std::mem::take(&mut touched));
+                if saved.is_empty() {
+                    continue;
                 }
-            };
-            if events.send(event).is_err() {
-                return;
+                Event::Saved(saved)
             }
-        }
-    });
-    tx
-}
-
-impl Session {
-    fn event_loop(&mut self, rx: &Receiver<Event>) -> Result<Verdict> {
-        let mut changed: BTreeSet<String> = BTreeSet::new();
-        let mut quiet_at: Option<Instant> = None;
-        self.draw()?;
-        loop {
-            let event = match quiet_at {
-                Some(at) => match rx.recv_timeout(at.saturating_duration_since(Instant::now())) {
-                    Ok(e) => Some(e),
-                    Err(RecvTimeoutError::Timeout) => None,
-                    Err(RecvTimeoutError::Disconnected) => return Ok(Verdict::Pass),
-                },
-                None => match rx.recv() {
-                    Ok(e) => Some(e),
-                    Err(_) => return Ok(Verdict::Pass),
-                },
-            };
-            match event {
-                // The burst is over: act on it.
-                None => {
-                    quiet_at = None;
-                    self.files_saved(std::mem::take(&mut changed))?;
-                }
-                Some(Event::Files(paths)) => {
-                    let lessons = paths
+            Some(Input::Files(paths)) => {
+                touched.extend(
+                    paths
                         .iter()
                         .filter(|p| files::is_source(p))
-                        .filter_map(|p| self.app.course.lesson_at(p))
-                        .map(|l| l.name.clone());
-                    changed.extend(lessons);
-                    if !changed.is_empty() {
-                        quiet_at = Some(Instant::now() + DEBOUNCE);
-                    }
-                    continue; // nothing to redraw yet
+                        .filter_map(|p| app.course.lesson_at(p))
+                        .map(|l| l.name.clone()),
+                );
+                if !touched.is_empty() {
+                    quiet_at = Some(Instant::now() + DEBOUNCE);
                 }
-                Some(Event::Key(key)) => {
-                    if !self.key(key)? {
-                        return Ok(Verdict::Pass);
-                    }
-                }
-                Some(Event::Resize) => {}
-                Some(Event::Checked(result)) => self.checked(result)?,
-                Some(Event::CheckedAll(result)) => self.checked_all(result)?,
-                Some(Event::WatchError(e)) => {
-                    self.message = Some(yellow(format!(
-                        "file watching trouble: {e}. If saves go unnoticed, restart with `sdkata watch --poll`."
-                    )));
-                }
+                continue;
             }
-            self.draw()?;
-        }
-    }
-
-    /// Saves settled: switch to the lesson edited (if it is another one) and check.
-    fn files_saved(&mut self, lessons: BTreeSet<String>) -> Result<()> {
-        if lessons.is_empty() {
-            return Ok(());
-        }
-        if !lessons.contains(&self.lesson.name) {
-            let name = lessons.first().expect("not empty").clone();
-            self.switch_to(&name)?;
-        }
-        if self.running {
-            self.dirty = true;
-        } else {
-            self.start_check();
-        }
-        self.draw()
-    }
-
-    fn switch_to(&mut self, name: &str) -> Result<()> {
-        if let Some(lesson) = self
-            .app
-            .course
-            .lessons
-            .iter()
-            .find(|l| l.name == name)
-            .cloned()
-        {
-            self.app.set_current(&lesson.name)?;
-            self.lesson = lesson;
-            self.report = None;
-            self.scroll = 0;
-            self.view = View::Lesson;
-            // A check of the previous lesson may be running: its result is stale.
-            if self.running {
-                self.dirty = true;
-            }
-        }
-        Ok(())
-    }
-
-    fn start_check(&mut self) {
-        self.running = true;
-        self.dirty = false;
-        let _ = self.jobs.send(Job::One(self.lesson.clone()));
-    }
-
-    fn checked(&mut self, result: Result<Report, String>) -> Result<()> {
-        self.running = false;
-        match result {
-            Ok(report) if report.lesson == self.lesson.name => {
-                if self.app.record(&report)? {
-                    self.message = Some(green(format!("{} is done!", self.lesson.name)));
-                }
-                self.report = Some(report);
-                self.scroll = 0;
-            }
-            // A check of the lesson we just left: not worth showing.
-            Ok(_) => self.dirty = true,
-            Err(e) => {
-                self.message = Some(yellow(format!("cannot check {}: {e}", self.lesson.name)))
-            }
-        }
-        // Code changed during the check: the verdict shown is for an older
-        // save, and the header says "checking…" until the latest one is in.
-        if self.dirty {
-            self.start_check();
-        }
-        Ok(())
-    }
-
-    fn checked_all(&mut self, result: Result<Vec<Report>, String>) -> Result<()> {
-        self.running = false;
-        match result {
-            Ok(reports) => {
-                self.app.record_all(&reports)?;
-                if let Some(r) = reports.iter().find(|r| r.lesson == self.lesson.name) {
-                    self.report = Some(r.clone());
-                }
-                self.all = Some(reports);
-            }
-            Err(e) => self.message = Some(yellow(format!("check all failed: {e}"))),
-        }
-        if self.dirty {
-            self.start_check();
-        }
-        Ok(())
-    }
-
-    /// Handles a key; false means quit.
-    fn key(&mut self, key: KeyEvent) -> Result<bool> {
-        let ctrl_c =
-            key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
-        if ctrl_c {
-            return Ok(false);
-        }
-        self.message = None;
-        match (self.view, key.code) {
-            (View::List { filter, selected }, code) => self.list_key(filter, selected, code)?,
-            (View::Note | View::All, KeyCode::Esc | KeyCode::Char('q' | 'e')) => {
-                self.view = View::Lesson
-            }
-            (_, KeyCode::Char('q') | KeyCode::Esc) => return Ok(false),
-            (_, KeyCode::Down | KeyCode::Char('j')) => {
-                self.scroll = (self.scroll + 1).min(self.max_scroll)
-            }
-            (_, KeyCode::Up | KeyCode::Char('k')) => self.scroll = self.scroll.saturating_sub(1),
-            (_, KeyCode::PageDown | KeyCode::Char(' ')) => {
-                self.scroll = (self.scroll + 20).min(self.max_scroll)
-            }
-            (_, KeyCode::PageUp) => self.scroll = self.scroll.saturating_sub(20),
-            (_, KeyCode::Char('n')) => match self.app.next_pending(&self.lesson).cloned() {
-                Some(next) if next.name != self.lesson.name => {
-                    self.switch_to(&next.name)?;
-                    if !self.running {
-                        self.start_check();
-                    }
-                }
-                _ if self.app.all_done() => self.message = Some(green("Every lesson is done.")),
-                _ => self.message = Some("No other lesson is pending.".to_owned()),
-            },
-            (_, KeyCode::Char('h')) => {
-                let level = self.app.reveal_hint(&self.lesson)?;
-                self.view = View::Lesson;
-                if level == self.lesson.hints.len() {
-                    self.message = Some(dim("That was the last hint. `e` opens the concept note."));
-                }
-            }
-            (_, KeyCode::Char('l')) => {
-                self.view = View::List {
-                    filter: Filter::All,
-                    selected: self.lesson.index,
-                };
-            }
-            (_, KeyCode::Char('r')) => {
-                self.view = View::Lesson;
-                if self.running {
-                    self.dirty = true;
-                } else {
-                    self.start_check();
-                }
-            }
-            (_, KeyCode::Char('c')) if !self.running => {
-                self.view = View::All;
-                self.all = None;
-                self.running = true;
-                let _ = self.jobs.send(Job::All(self.app.course.lessons.clone()));
-            }
-            (_, KeyCode::Char('e')) => {
-                self.view = View::Note;
-                self.scroll = 0;
-            }
-            _ => {}
-        }
-        Ok(true)
-    }
-
-    fn list_key(&mut self, filter: Filter, selected: usize, code: KeyCode) -> Result<()> {
-        let rows = list::lessons(&self.app, None, filter);
-        let count = rows.len();
-        let mut selected = selected.min(count.saturating_sub(1));
-        let mut filter = filter;
-        match code {
-            KeyCode::Esc | KeyCode::Char('q' | 'l') => {
-                self.view = View::Lesson;
-                return Ok(());
-            }
-            KeyCode::Down | KeyCode::Char('j') => {
-                selected = (selected + 1).min(count.saturating_sub(1))
-            }
-            KeyCode::Up | KeyCode::Char('k') => selected = selected.saturating_sub(1),
-            KeyCode::PageDown => selected = (selected + 10).min(count.saturating_sub(1)),
-            KeyCode::PageUp => selected = selected.saturating_sub(10),
-            KeyCode::Char('d') => (filter, selected) = (Filter::Done, 0),
-            KeyCode::Char('p') => (filter, selected) = (Filter::Pending, 0),
-            KeyCode::Char('a') => (filter, selected) = (Filter::All, 0),
-            KeyCode::Enter => {
-                if let Some((lesson, _)) = rows.get(selected) {
-                    let name = lesson.name.clone();
-                    self.switch_to(&name)?;
-                    if !self.running {
-                        self.start_check();
-                    }
-                }
-                return Ok(());
-            }
-            _ => {}
-        }
-        self.view = View::List { filter, selected };
-        Ok(())
-    }
-
-    fn draw(&mut self) -> Result<()> {
-        let done = self.app.done_count();
-        let total = self.app.course.lessons.len();
-        let stage = match &self.report {
-            Some(r) if r.build_error.is_some() => "does not compile".to_owned(),
-            Some(r) => match r.current_stage() {
-                Some(s) => render::stage_label(s, r.stages.len()),
-                None => green(format!("all {} stages pass", r.stages.len())),
-            },
-            None => "not checked yet".to_owned(),
+            Some(Input::Event(event)) => event,
         };
-        let status = match (self.running, self.dirty) {
-            (true, true) => yellow("  checking… (saved again: will re-check)"),
-            (true, false) => yellow("  checking…"),
-            (false, _) => String::new(),
-        };
-        let header = vec![
-            format!(
-                "{}  {}",
-                header(&self.app, &self.lesson),
-                render::progress_bar(done, total, 20)
-            ),
-            format!("{stage}{status}"),
-        ];
-        let (body, keys) = match self.view {
-            View::Lesson => (self.lesson_body(), KEYS.to_owned()),
-            View::Note => (self.note_body(), "↑/↓ scroll · esc back".to_owned()),
-            View::All => (self.all_body(), "esc back · q back".to_owned()),
-            View::List { filter, selected } => {
-                let rows = list::lessons(&self.app, None, filter);
-                let mut body = list::table(&rows);
-                if let Some(line) = body.get_mut(selected + 1) {
-                    *line = format!("\x1b[7m{}\x1b[27m", crate::style::strip(line));
-                }
-                let scroll = (selected + 1).saturating_sub(10);
-                let frame = screen::Frame {
-                    header,
-                    body,
-                    scroll,
-                    keys: "↑/↓ move · enter open · d done · p pending · a all · esc back"
-                        .to_owned(),
-                    message: self.message.clone(),
-                };
-                screen::draw(&frame)?;
-                return Ok(());
-            }
-        };
-        let frame = screen::Frame {
-            header,
-            body,
-            scroll: self.scroll,
-            keys: dim(keys),
-            message: self.message.clone(),
-        };
-        self.max_scroll = screen::draw(&frame)?;
-        Ok(())
+        let effects = session.on(event);
+        if let Some(exit) = apply(effects, session, app, checker)? {
+            return Ok(exit);
+        }
     }
+}
 
-    fn lesson_body(&self) -> Vec<String> {
-        let mut body = Vec::new();
-        let progress = self.app.state().progress(&self.lesson.name);
-        let total_hints = self.lesson.hints.len();
-        for (i, hint) in self
-            .lesson
-            .hints
-            .iter()
-            .enumerate()
-            .take(progress.hint_level)
-        {
-            body.push(yellow(format!("Hint {}/{total_hints}: {hint}", i + 1)));
-        }
-        if progress.hint_level > 0 {
-            body.push(String::new());
-        }
-        match &self.report {
-            None => body.push(dim("Checking your code…")),
-            Some(r) if r.passed() => {
-                body.push(green(bold(format!(
-                    "✓ {} passes every stage. Well done!",
-                    self.lesson.name
-                ))));
-                body.push(String::new());
-                body.extend(render::report_lines(r));
-                body.push(String::new());
-                match self.app.next_pending(&self.lesson) {
-                    Some(next) if next.name != self.lesson.name => body.push(format!(
-                        "Press {} for the next lesson: {} — {}",
-                        bold("n"),
-                        bold(&next.name),
-                        next.title
-                    )),
-                    _ => body.extend(self.app.course.final_message.lines().map(str::to_owned)),
-                }
+/// Carries out a session's effects; `Some` when watch must end.
+fn apply(
+    effects: Vec<Effect>,
+    session: &mut Session,
+    app: &mut App,
+    checker: &Checker,
+) -> Result<Option<Exit>> {
+    let mut redraw = false;
+    for effect in effects {
+        match effect {
+            Effect::Check { job, lesson } => {
+                let lesson = app.course.lesson(&lesson)?.clone();
+                checker.start(job, Work::One(lesson));
             }
-            Some(r) => {
-                body.extend(render::report_lines(r));
-                body.push(String::new());
-                body.push(dim(format!(
-                    "Edit exercises/{}/src/lib.rs and save; stuck? press h.",
-                    self.lesson.rel_dir
-                )));
+            Effect::CheckAll { job } => checker.start(job, Work::All(app.course.lessons.clone())),
+            Effect::Cancel => checker.cancel(),
+            Effect::Record(report) => {
+                app.record(&report)?;
             }
+            Effect::RecordAll(reports) => app.record_all(&reports)?,
+            Effect::SetCurrent(name) => app.set_current(&name)?,
+            Effect::RevealHint(name) => {
+                let lesson = app.course.lesson(&name)?.clone();
+                app.reveal_hint(&lesson)?;
+            }
+            Effect::Redraw => redraw = true,
+            Effect::Quit(exit) => return Ok(Some(exit)),
         }
-        body
     }
+    if redraw {
+        session.max_scroll = screen::draw(&view::frame(session, app))?;
+    }
+    Ok(None)
+}
 
-    fn note_body(&self) -> Vec<String> {
-        match std::fs::read_to_string(self.lesson.note_path()) {
-            Ok(text) => crate::note::render(&text)
-                .lines()
-                .map(str::to_owned)
+/// What each lesson's files held when last seen: a save counts only if it
+/// changed content, however the watcher reported it (the poller reports
+/// writes as new modification times; an editor may rewrite a file
+/// unchanged; a check's own reads must never trigger the next check).
+struct Contents(BTreeMap<String, BTreeMap<String, String>>);
+
+impl Contents {
+    fn of(course: &Course) -> Self {
+        Contents(
+            course
+                .lessons
+                .iter()
+                .map(|l| (l.name.clone(), sources(l)))
                 .collect(),
-            Err(e) => vec![yellow(format!("cannot read the concept note: {e}"))],
-        }
+        )
     }
 
-    fn all_body(&self) -> Vec<String> {
-        let Some(reports) = &self.all else {
-            return vec![dim("Checking every lesson…")];
-        };
-        let passed = reports.iter().filter(|r| r.passed()).count();
-        let mut body: Vec<String> = reports
-            .iter()
-            .map(|r| {
-                let mark = if r.passed() { green("✓") } else { dim("·") };
-                format!("{mark} {:<24} {}", r.lesson, render::status_line(r))
+    /// Which of `lessons` changed since last seen (and remembers them now).
+    fn changed(&mut self, course: &Course, lessons: BTreeSet<String>) -> BTreeSet<String> {
+        lessons
+            .into_iter()
+            .filter(|name| {
+                let Some(lesson) = course.lessons.iter().find(|l| &l.name == name) else {
+                    return false;
+                };
+                let now = sources(lesson);
+                self.0.insert(name.clone(), now.clone()).as_ref() != Some(&now)
             })
-            .collect();
-        body.push(String::new());
-        body.push(format!("{passed} of {} lessons pass", reports.len()));
-        body
+            .collect()
+    }
+}
+
+/// The blob ids of a lesson's sources, the concept note aside.
+fn sources(lesson: &Lesson) -> BTreeMap<String, String> {
+    let mut files = shipped::files_of(&lesson.exercise_dir).unwrap_or_default();
+    files.retain(|rel, _| rel != "README.md");
+    files
+}
+
+/// What the checker thread is asked for.
+enum Work {
+    One(Lesson),
+    All(Vec<Lesson>),
+}
+
+/// A job for the checker: its number, what to check, and how to stop it.
+type Job = (u64, Work, Cancel);
+
+/// At most one job waiting, and the signal that one is there.
+type Slot = Arc<(Mutex<Option<Job>>, Condvar)>;
+
+/// The thread that runs checks, one at a time. It holds at most one job in
+/// waiting: a newer request replaces one that has not started.
+struct Checker {
+    slot: Slot,
+    running: Arc<Mutex<Cancel>>,
+}
+
+impl Checker {
+    fn spawn(course: Course, events: Sender<Input>) -> Self {
+        let slot: Slot = Arc::default();
+        let running = Arc::new(Mutex::new(Cancel::new()));
+        let shared = Arc::clone(&slot);
+        let spawned = std::thread::Builder::new()
+            .name("checker".to_owned())
+            .spawn(move || {
+                loop {
+                    let (job, work, cancel) = {
+                        let (lock, ready) = &*shared;
+                        let mut slot = lock.lock().unwrap_or_else(|e| e.into_inner());
+                        loop {
+                            if let Some(job) = slot.take() {
+                                break job;
+                            }
+                            slot = ready.wait(slot).unwrap_or_else(|e| e.into_inner());
+                        }
+                    };
+                    let event = run_job(&course, job, work, cancel);
+                    if events.send(Input::Event(event)).is_err() {
+                        return;
+                    }
+                }
+            });
+        if let Err(e) = spawned {
+            eprintln!("cannot start the checker thread: {e}");
+        }
+        Checker { slot, running }
+    }
+
+    fn start(&self, job: u64, work: Work) {
+        let cancel = Cancel::new();
+        *self.running.lock().unwrap_or_else(|e| e.into_inner()) = cancel.clone();
+        let (lock, ready) = &*self.slot;
+        *lock.lock().unwrap_or_else(|e| e.into_inner()) = Some((job, work, cancel));
+        ready.notify_one();
+    }
+
+    fn cancel(&self) {
+        self.running
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .cancel();
+    }
+}
+
+/// Runs one job; a panic in the checker becomes an error on screen, and the
+/// thread carries on with the next save.
+fn run_job(course: &Course, job: u64, work: Work, cancel: Cancel) -> Event {
+    let opts = check::Options {
+        cancel,
+        ..options(Side::Exercise, Until::FirstFailure)
+    };
+    let caught = catch_unwind(AssertUnwindSafe(|| match &work {
+        Work::One(lesson) => Ok(check::check(course, lesson, &opts).map_err(|e| format!("{e:#}"))),
+        Work::All(lessons) => {
+            let refs: Vec<&Lesson> = lessons.iter().collect();
+            Err(check::check_all(course, &refs, &opts, &|_| {}).map_err(|e| format!("{e:#}")))
+        }
+    }));
+    let panicked = |p: Box<dyn std::any::Any + Send>| {
+        let what = p
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| p.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "no message".to_owned());
+        format!(
+            "the checker failed inside sdkata ({what}); this is a bug in sdkata, please report it. Save again to retry."
+        )
+    };
+    match (caught, work) {
+        (Ok(Ok(result)), _) => Event::Checked { job, result },
+        (Ok(Err(result)), _) => Event::CheckedAll { job, result },
+        (Err(p), Work::One(_)) => Event::Checked {
+            job,
+            result: Err(panicked(p)),
+        },
+        (Err(p), Work::All(_)) => Event::CheckedAll {
+            job,
+            result: Err(panicked(p)),
+        },
     }
 }

@@ -7,7 +7,8 @@ use std::sync::mpsc::Sender;
 use anyhow::Result;
 use crossterm::{cursor, event, execute, terminal};
 
-use super::Event;
+use super::Input;
+use super::session::Event;
 
 /// Holds the terminal in watch mode; dropping it restores the terminal.
 pub struct Guard;
@@ -19,7 +20,11 @@ impl Guard {
         execute!(stdout(), terminal::EnterAlternateScreen, cursor::Hide)?;
         let default_hook = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            restore();
+            // A panic in the checker thread is caught and shown; only the
+            // main thread's ends watch.
+            if std::thread::current().name() == Some("main") {
+                restore();
+            }
             default_hook(info);
         }));
         Ok(guard)
@@ -40,17 +45,19 @@ fn restore() {
 }
 
 /// Forwards keys and resizes to the event loop until it goes away.
-pub fn spawn_reader(tx: Sender<Event>) {
+pub fn spawn_reader(tx: Sender<Input>) {
     std::thread::spawn(move || {
         loop {
             let sent = match event::read() {
                 Ok(event::Event::Key(k)) if k.kind != event::KeyEventKind::Release => {
-                    tx.send(Event::Key(k))
+                    tx.send(Input::Event(Event::Key(k)))
                 }
-                Ok(event::Event::Resize(..)) => tx.send(Event::Resize),
+                Ok(event::Event::Resize(..)) => tx.send(Input::Event(Event::Resize)),
                 Ok(_) => Ok(()),
                 Err(e) => {
-                    let _ = tx.send(Event::WatchError(format!("cannot read keys: {e}")));
+                    let _ = tx.send(Input::Event(Event::WatchError(format!(
+                        "cannot read keys: {e}"
+                    ))));
                     return;
                 }
             };

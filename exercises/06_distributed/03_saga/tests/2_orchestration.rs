@@ -2,7 +2,7 @@
 //! failure, compensate in reverse order; retry what gets no answer, within
 //! bounds; leave a stuck compensation to an operator instead of looping.
 
-mod common;
+use crate::common;
 
 use common::*;
 use saga::*;

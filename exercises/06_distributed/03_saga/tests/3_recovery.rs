@@ -2,8 +2,8 @@
 //! a new process reads the log and finishes each saga: forward if no step
 //! failed, backward if one did, never both, and no effect twice.
 
+use crate::common;
 use proptest::prelude::*;
-mod common;
 
 use common::*;
 use saga::*;

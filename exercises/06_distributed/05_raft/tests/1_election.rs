@@ -4,7 +4,7 @@
 //! First single nodes fed hand-written messages (one rule of Figure 2 per
 //! test), then whole clusters on the simulated network over fixed seeds.
 
-mod common;
+use crate::common;
 
 use common::*;
 use std::collections::BTreeSet;

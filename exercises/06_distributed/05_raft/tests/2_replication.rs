@@ -2,7 +2,7 @@
 //! truncation (and none on stale messages), commitment by a majority of the
 //! current term only, the follower's commit bound, and fast log back-up.
 
-mod common;
+use crate::common;
 
 use common::*;
 

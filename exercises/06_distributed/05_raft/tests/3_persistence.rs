@@ -4,7 +4,7 @@
 //! committed is ever lost, across restarts of followers, the leader, and
 //! everyone at once, and in the Figure 8 scenario.
 
-mod common;
+use crate::common;
 
 use common::*;
 

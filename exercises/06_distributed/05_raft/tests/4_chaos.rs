@@ -3,7 +3,7 @@
 //! leader append-only, log matching, leader completeness and state-machine
 //! safety after every tick, and at the end the cluster must still agree.
 
-mod common;
+use crate::common;
 
 use common::*;
 use kit::sim::LinkConfig;

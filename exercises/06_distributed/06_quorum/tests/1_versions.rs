@@ -2,7 +2,7 @@
 //! merge), reconciling siblings, and the ring order that places a key on N
 //! replicas with fallbacks after them.
 
-mod common;
+use crate::common;
 
 use common::*;
 use proptest::prelude::*;

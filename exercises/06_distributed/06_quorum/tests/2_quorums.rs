@@ -5,7 +5,7 @@
 //! miss one (shown below). Silent replicas are replaced by fallbacks (a
 //! sloppy quorum); a request that cannot reach its quorum fails by its deadline.
 
-mod common;
+use crate::common;
 
 use common::*;
 use kit::sim::LinkConfig;

@@ -4,7 +4,7 @@
 //! replica that was down; and under a lossy network with failures, every
 //! acknowledged write survives and replicas converge.
 
-mod common;
+use crate::common;
 
 use common::*;
 use kit::sim::LinkConfig;

@@ -1,0 +1,9 @@
+//! The spec of `observer`: every stage is a module of this one test binary.
+//! sdkata runs the stages in order (`sdkata run observer`); `cargo test` runs them all.
+
+#[path = "2_reentrancy.rs"]
+mod reentrancy;
+#[path = "1_subscribe.rs"]
+mod subscribe;
+#[path = "3_threads.rs"]
+mod threads;

@@ -1,0 +1,409 @@
+//! What watch does, as a pure state machine: [`Session::on`] takes an
+//! [`Event`] and returns the [`Effect`]s to carry out. No terminal, no files,
+//! no threads: the loop in `mod.rs` owns those and applies the effects, and
+//! these rules are unit-tested on their own.
+//!
+//! Checks are numbered. A save (or `r`, `n`, `c`) while a check runs cancels
+//! it and starts a new one, as bacon does: the verdict on screen is always
+//! for the latest code, and a hung check never delays the next save. A result
+//! that arrives for a cancelled check is ignored by its number.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use crate::check::Report;
+use crate::course::Lesson;
+use crate::list::Filter;
+
+/// Everything the loop reports.
+#[derive(Debug)]
+pub enum Event {
+    /// Sources of these lessons changed content (debounced by the loop).
+    Saved(BTreeSet<String>),
+    Key(KeyEvent),
+    Resize,
+    Checked {
+        job: u64,
+        result: Result<Report, String>,
+    },
+    CheckedAll {
+        job: u64,
+        result: Result<Vec<Report>, String>,
+    },
+    WatchError(String),
+    /// SIGINT, SIGTERM or SIGHUP.
+    Signal(i32),
+}
+
+/// What the loop must do.
+#[derive(Debug, Clone)]
+pub enum Effect {
+    Check {
+        job: u64,
+        lesson: String,
+    },
+    CheckAll {
+        job: u64,
+    },
+    /// Kill the running check's processes; its result will be ignored.
+    Cancel,
+    /// Store a check's result in the progress file.
+    Record(Box<Report>),
+    RecordAll(Vec<Report>),
+    SetCurrent(String),
+    RevealHint(String),
+    Redraw,
+    Quit(Exit),
+}
+
+/// How watch ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// `q`, Esc or Ctrl-C.
+    Quit,
+    Signal(i32),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    Lesson,
+    List { filter: Filter, selected: usize },
+    Note,
+    All,
+}
+
+/// A check under way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Running {
+    One(u64),
+    All(u64),
+}
+
+pub struct Session {
+    pub lessons: Vec<Lesson>,
+    /// Lessons done, as the progress file says.
+    pub done: BTreeSet<String>,
+    /// Hints revealed per lesson.
+    pub hints: BTreeMap<String, usize>,
+    /// Index into `lessons`.
+    pub current: usize,
+    pub view: View,
+    pub report: Option<Report>,
+    /// Results of `c` (check all), shown in the All view.
+    pub all: Option<Vec<Report>>,
+    pub running: Option<Running>,
+    /// A check was cancelled for a newer one (shown in the header).
+    pub restarted: bool,
+    pub scroll: usize,
+    /// Set by the view after drawing: how far the body can scroll.
+    pub max_scroll: usize,
+    pub message: Option<Message>,
+    next_job: u64,
+}
+
+/// A line under the key bar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Message {
+    Info(String),
+    Good(String),
+    Warning(String),
+}
+
+impl Session {
+    pub fn new(
+        lessons: Vec<Lesson>,
+        done: BTreeSet<String>,
+        hints: BTreeMap<String, usize>,
+        current: usize,
+    ) -> Self {
+        Session {
+            lessons,
+            done,
+            hints,
+            current,
+            view: View::Lesson,
+            report: None,
+            all: None,
+            running: None,
+            restarted: false,
+            scroll: 0,
+            max_scroll: 0,
+            message: None,
+            next_job: 0,
+        }
+    }
+
+    pub fn lesson(&self) -> &Lesson {
+        &self.lessons[self.current]
+    }
+
+    pub fn hint_level(&self) -> usize {
+        self.hints.get(&self.lesson().name).copied().unwrap_or(0)
+    }
+
+    /// The first check, when watch starts.
+    pub fn start(&mut self) -> Vec<Effect> {
+        let mut fx = self.check();
+        fx.push(Effect::Redraw);
+        fx
+    }
+
+    pub fn on(&mut self, event: Event) -> Vec<Effect> {
+        let mut fx = match event {
+            Event::Saved(lessons) => self.saved(&lessons),
+            Event::Key(key) => self.key(key),
+            Event::Resize => Vec::new(),
+            Event::Checked { job, result } => self.checked(job, result),
+            Event::CheckedAll { job, result } => self.checked_all(job, result),
+            Event::WatchError(e) => {
+                self.message = Some(Message::Warning(format!(
+                    "file watching trouble: {e}. If saves go unnoticed, restart with `sdkata watch --poll`."
+                )));
+                Vec::new()
+            }
+            Event::Signal(signal) => {
+                return vec![Effect::Cancel, Effect::Quit(Exit::Signal(signal))];
+            }
+        };
+        if !fx.iter().any(|e| matches!(e, Effect::Quit(_))) {
+            fx.push(Effect::Redraw);
+        }
+        fx
+    }
+
+    /// Starts a check of the current lesson, cancelling any running one.
+    fn check(&mut self) -> Vec<Effect> {
+        let mut fx = Vec::new();
+        if self.running.is_some() {
+            fx.push(Effect::Cancel);
+            self.restarted = true;
+        } else {
+            self.restarted = false;
+        }
+        self.next_job += 1;
+        self.running = Some(Running::One(self.next_job));
+        fx.push(Effect::Check {
+            job: self.next_job,
+            lesson: self.lesson().name.clone(),
+        });
+        fx
+    }
+
+    fn saved(&mut self, lessons: &BTreeSet<String>) -> Vec<Effect> {
+        let mut fx = Vec::new();
+        if !lessons.contains(&self.lesson().name)
+            && let Some(first) = lessons.first()
+        {
+            fx.extend(self.switch_to(first));
+        }
+        if lessons.is_empty() {
+            return fx;
+        }
+        fx.extend(self.check());
+        fx
+    }
+
+    /// Makes `name` the current lesson (no check).
+    fn switch_to(&mut self, name: &str) -> Vec<Effect> {
+        let Some(i) = self.lessons.iter().position(|l| l.name == name) else {
+            return Vec::new();
+        };
+        self.current = i;
+        self.report = None;
+        self.scroll = 0;
+        self.view = View::Lesson;
+        vec![Effect::SetCurrent(name.to_owned())]
+    }
+
+    fn checked(&mut self, job: u64, result: Result<Report, String>) -> Vec<Effect> {
+        if self.running != Some(Running::One(job)) {
+            return Vec::new(); // cancelled for a newer check
+        }
+        self.running = None;
+        self.restarted = false;
+        match result {
+            Ok(report) => {
+                if report.done() && self.done.insert(report.lesson.clone()) {
+                    self.message = Some(Message::Good(format!("{} is done!", report.lesson)));
+                }
+                self.report = Some(report.clone());
+                self.scroll = 0;
+                vec![Effect::Record(Box::new(report))]
+            }
+            Err(e) => {
+                self.message = Some(Message::Warning(format!(
+                    "cannot check {}: {e}",
+                    self.lesson().name
+                )));
+                Vec::new()
+            }
+        }
+    }
+
+    fn checked_all(&mut self, job: u64, result: Result<Vec<Report>, String>) -> Vec<Effect> {
+        if self.running != Some(Running::All(job)) {
+            return Vec::new();
+        }
+        self.running = None;
+        self.restarted = false;
+        match result {
+            Ok(reports) => {
+                for r in &reports {
+                    if r.done() {
+                        self.done.insert(r.lesson.clone());
+                    } else {
+                        self.done.remove(&r.lesson);
+                    }
+                }
+                if let Some(r) = reports.iter().find(|r| r.lesson == self.lesson().name) {
+                    self.report = Some(r.clone());
+                }
+                self.all = Some(reports.clone());
+                vec![Effect::RecordAll(reports)]
+            }
+            Err(e) => {
+                self.message = Some(Message::Warning(format!("check all failed: {e}")));
+                Vec::new()
+            }
+        }
+    }
+
+    /// The next lesson not done after the current one, wrapping round.
+    pub fn next_pending(&self) -> Option<&Lesson> {
+        let n = self.lessons.len();
+        (1..=n)
+            .map(|k| &self.lessons[(self.current + k) % n])
+            .find(|l| !self.done.contains(&l.name))
+    }
+
+    /// The lessons the list view shows for `filter`.
+    pub fn list_rows(&self, filter: Filter) -> Vec<&Lesson> {
+        self.lessons
+            .iter()
+            .filter(|l| filter.keeps(self.done.contains(&l.name)))
+            .collect()
+    }
+
+    fn key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
+            return vec![Effect::Cancel, Effect::Quit(Exit::Quit)];
+        }
+        self.message = None;
+        match (self.view, key.code) {
+            (View::List { filter, selected }, code) => self.list_key(filter, selected, code),
+            (View::Note | View::All, KeyCode::Esc | KeyCode::Char('q' | 'e')) => {
+                self.view = View::Lesson;
+                Vec::new()
+            }
+            (_, KeyCode::Char('q') | KeyCode::Esc) => {
+                vec![Effect::Cancel, Effect::Quit(Exit::Quit)]
+            }
+            (_, KeyCode::Down | KeyCode::Char('j')) => {
+                self.scroll = (self.scroll + 1).min(self.max_scroll);
+                Vec::new()
+            }
+            (_, KeyCode::Up | KeyCode::Char('k')) => {
+                self.scroll = self.scroll.saturating_sub(1);
+                Vec::new()
+            }
+            (_, KeyCode::PageDown | KeyCode::Char(' ')) => {
+                self.scroll = (self.scroll + 20).min(self.max_scroll);
+                Vec::new()
+            }
+            (_, KeyCode::PageUp) => {
+                self.scroll = self.scroll.saturating_sub(20);
+                Vec::new()
+            }
+            (_, KeyCode::Char('n')) => match self.next_pending().map(|l| l.name.clone()) {
+                Some(next) if next != self.lesson().name => {
+                    let mut fx = self.switch_to(&next);
+                    fx.extend(self.check());
+                    fx
+                }
+                _ => {
+                    self.message = Some(if self.done.len() == self.lessons.len() {
+                        Message::Good("Every lesson is done.".to_owned())
+                    } else {
+                        Message::Info("No other lesson is pending.".to_owned())
+                    });
+                    Vec::new()
+                }
+            },
+            (_, KeyCode::Char('h')) => {
+                let name = self.lesson().name.clone();
+                let total = self.lesson().hints.len();
+                let level = self.hints.entry(name.clone()).or_default();
+                *level = (*level + 1).min(total);
+                if *level == total {
+                    self.message = Some(Message::Info(
+                        "That was the last hint. `e` opens the concept note.".to_owned(),
+                    ));
+                }
+                self.view = View::Lesson;
+                vec![Effect::RevealHint(name)]
+            }
+            (_, KeyCode::Char('l')) => {
+                self.view = View::List {
+                    filter: Filter::All,
+                    selected: self.current,
+                };
+                Vec::new()
+            }
+            (_, KeyCode::Char('r')) => {
+                self.view = View::Lesson;
+                self.check()
+            }
+            (_, KeyCode::Char('c')) => {
+                let mut fx = Vec::new();
+                if self.running.is_some() {
+                    fx.push(Effect::Cancel);
+                }
+                self.next_job += 1;
+                self.running = Some(Running::All(self.next_job));
+                self.view = View::All;
+                self.all = None;
+                fx.push(Effect::CheckAll { job: self.next_job });
+                fx
+            }
+            (_, KeyCode::Char('e')) => {
+                self.view = View::Note;
+                self.scroll = 0;
+                Vec::new()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn list_key(&mut self, filter: Filter, selected: usize, code: KeyCode) -> Vec<Effect> {
+        let count = self.list_rows(filter).len();
+        let last = count.saturating_sub(1);
+        let mut selected = selected.min(last);
+        let mut filter = filter;
+        match code {
+            KeyCode::Esc | KeyCode::Char('q' | 'l') => {
+                self.view = View::Lesson;
+                return Vec::new();
+            }
+            KeyCode::Down | KeyCode::Char('j') => selected = (selected + 1).min(last),
+            KeyCode::Up | KeyCode::Char('k') => selected = selected.saturating_sub(1),
+            KeyCode::PageDown => selected = (selected + 10).min(last),
+            KeyCode::PageUp => selected = selected.saturating_sub(10),
+            KeyCode::Char('d') => (filter, selected) = (Filter::Done, 0),
+            KeyCode::Char('p') => (filter, selected) = (Filter::Pending, 0),
+            KeyCode::Char('a') => (filter, selected) = (Filter::All, 0),
+            KeyCode::Enter => {
+                let Some(name) = self.list_rows(filter).get(selected).map(|l| l.name.clone())
+                else {
+                    return Vec::new();
+                };
+                let mut fx = self.switch_to(&name);
+                fx.extend(self.check());
+                return fx;
+            }
+            _ => {}
+        }
+        self.view = View::List { filter, selected };
+        Vec::new()
+    }
+}
