@@ -25,6 +25,8 @@ use crate::children::{Cancel, Group};
 /// and its verdict last.
 const HEAD: usize = 64 * 1024;
 const TAIL: usize = 192 * 1024;
+/// How much of the end of a line is looked at for a result.
+const LINE_TAIL: usize = 4096;
 /// Result lines are kept whatever the volume around them, up to this many.
 const MAX_RESULT_LINES: usize = 100_000;
 /// Once the group is killed, how long to wait for the pipes to drain before
@@ -68,6 +70,8 @@ pub struct Captured {
     /// Complete lines that look like libtest results (`test x ... ok`,
     /// `test result: ...`), kept even when the text around them is cut.
     results: Vec<String>,
+    /// The end of the line being read: a test writing to the pipe itself
+    /// can glue its output in front of libtest's result on one line.
     line: Vec<u8>,
 }
 
@@ -76,11 +80,16 @@ impl Captured {
         for &b in bytes {
             if b == b'\n' {
                 let line = String::from_utf8_lossy(&self.line);
-                if line.starts_with("test ") && self.results.len() < MAX_RESULT_LINES {
-                    self.results.push(line.into_owned());
+                if let Some(at) = line.rfind("test ")
+                    && self.results.len() < MAX_RESULT_LINES
+                {
+                    self.results.push(line[at..].to_owned());
                 }
                 self.line.clear();
-            } else if self.line.len() < 4096 {
+            } else {
+                if self.line.len() == 2 * LINE_TAIL {
+                    self.line.drain(..LINE_TAIL);
+                }
                 self.line.push(b);
             }
         }
@@ -216,7 +225,7 @@ mod tests {
         for _ in 0..1024 {
             c.push(&noise);
         }
-        c.push(b"\ntest b ... ok\n\ntest result: ok. 2 passed; 0 failed\n");
+        c.push(b"test b ... ok\n\ntest result: ok. 2 passed; 0 failed\n");
         let text = c.text();
         assert!(text.len() < HEAD + TAIL + 100);
         assert!(text.starts_with("running 2 tests"));

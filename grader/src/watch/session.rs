@@ -407,3 +407,348 @@ impl Session {
         Vec::new()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use crossterm::event::{KeyEvent, KeyModifiers};
+
+    use super::*;
+    use crate::check::{Outcome, Stage, StageReport};
+
+    fn lesson(index: usize, name: &str) -> Lesson {
+        Lesson {
+            index,
+            name: name.to_owned(),
+            track: "t".to_owned(),
+            title: name.to_uppercase(),
+            difficulty: 1,
+            hints: vec!["one".to_owned(), "two".to_owned()],
+            timeout: Duration::from_secs(1),
+            loom: false,
+            exercise_dir: format!("/x/{name}").into(),
+            solution_dir: format!("/s/{name}").into(),
+            rel_dir: format!("t/{name}"),
+        }
+    }
+
+    fn session() -> Session {
+        let lessons = ["a", "b", "c"]
+            .iter()
+            .enumerate()
+            .map(|(i, n)| lesson(i, n))
+            .collect();
+        Session::new(lessons, BTreeSet::new(), BTreeMap::new(), 0)
+    }
+
+    fn report(lesson: &str, pass: bool) -> Report {
+        Report {
+            lesson: lesson.to_owned(),
+            build_error: None,
+            warnings: 0,
+            stages: vec![StageReport {
+                stage: Stage {
+                    number: 1,
+                    title: "one".to_owned(),
+                    file: "1_one".to_owned(),
+                    loom: false,
+                },
+                outcome: if pass {
+                    Outcome::Passed { tests: 1 }
+                } else {
+                    Outcome::NotRun
+                },
+                elapsed: Duration::ZERO,
+            }],
+            changed_tests: Vec::new(),
+        }
+    }
+
+    fn key(c: char) -> Event {
+        Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+    }
+
+    fn saved(names: &[&str]) -> Event {
+        Event::Saved(names.iter().map(|n| (*n).to_owned()).collect())
+    }
+
+    /// The jobs started by `fx`.
+    fn checks(fx: &[Effect]) -> Vec<(u64, String)> {
+        fx.iter()
+            .filter_map(|e| match e {
+                Effect::Check { job, lesson } => Some((*job, lesson.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn cancels(fx: &[Effect]) -> usize {
+        fx.iter().filter(|e| matches!(e, Effect::Cancel)).count()
+    }
+
+    #[test]
+    fn start_checks_the_current_lesson_and_draws() {
+        let mut s = session();
+        let fx = s.start();
+        assert_eq!(checks(&fx), [(1, "a".to_owned())]);
+        assert_eq!(cancels(&fx), 0);
+        assert!(matches!(fx.last(), Some(Effect::Redraw)));
+        assert_eq!(s.running, Some(Running::One(1)));
+    }
+
+    #[test]
+    fn a_save_while_idle_checks_once() {
+        let mut s = session();
+        s.start();
+        s.on(Event::Checked {
+            job: 1,
+            result: Ok(report("a", false)),
+        });
+        let fx = s.on(saved(&["a"]));
+        assert_eq!(checks(&fx), [(2, "a".to_owned())]);
+        assert_eq!(cancels(&fx), 0, "nothing to cancel");
+        assert!(!s.restarted);
+    }
+
+    #[test]
+    fn a_save_during_a_check_cancels_it_and_the_old_result_is_ignored() {
+        let mut s = session();
+        s.start();
+        let fx = s.on(saved(&["a"]));
+        assert_eq!(cancels(&fx), 1);
+        assert_eq!(checks(&fx), [(2, "a".to_owned())]);
+        assert!(s.restarted, "the header says the new code is being checked");
+        // The cancelled job still reports: ignored, nothing recorded.
+        let fx = s.on(Event::Checked {
+            job: 1,
+            result: Ok(report("a", true)),
+        });
+        assert!(!fx.iter().any(|e| matches!(e, Effect::Record(_))));
+        assert!(s.report.is_none());
+        assert_eq!(s.running, Some(Running::One(2)));
+        // The newer one counts.
+        let fx = s.on(Event::Checked {
+            job: 2,
+            result: Ok(report("a", true)),
+        });
+        assert!(fx.iter().any(|e| matches!(e, Effect::Record(_))));
+        assert_eq!(s.running, None);
+        assert!(s.done.contains("a"));
+        assert_eq!(s.message, Some(Message::Good("a is done!".to_owned())));
+    }
+
+    #[test]
+    fn a_save_in_another_lesson_switches_to_it() {
+        let mut s = session();
+        s.start();
+        s.on(Event::Checked {
+            job: 1,
+            result: Ok(report("a", false)),
+        });
+        let fx = s.on(saved(&["c"]));
+        assert!(
+            fx.iter()
+                .any(|e| matches!(e, Effect::SetCurrent(n) if n == "c"))
+        );
+        assert_eq!(checks(&fx), [(2, "c".to_owned())]);
+        assert_eq!(s.lesson().name, "c");
+        assert!(s.report.is_none(), "the old lesson's report is not shown");
+        // Saves in several lessons, the current among them: it stays.
+        let fx = s.on(saved(&["a", "c"]));
+        assert_eq!(checks(&fx), [(3, "c".to_owned())]);
+    }
+
+    #[test]
+    fn an_empty_save_does_nothing() {
+        let mut s = session();
+        let fx = s.on(saved(&[]));
+        assert!(checks(&fx).is_empty());
+    }
+
+    #[test]
+    fn a_failed_check_shows_the_error_and_recovers() {
+        let mut s = session();
+        s.start();
+        let fx = s.on(Event::Checked {
+            job: 1,
+            result: Err("the checker failed inside sdkata".to_owned()),
+        });
+        assert!(matches!(&s.message, Some(Message::Warning(m)) if m.contains("checker failed")));
+        assert_eq!(s.running, None);
+        assert!(!fx.iter().any(|e| matches!(e, Effect::Quit(_))));
+        assert_eq!(
+            checks(&s.on(saved(&["a"]))).len(),
+            1,
+            "the next save checks again"
+        );
+    }
+
+    #[test]
+    fn a_pass_against_changed_tests_is_not_done() {
+        let mut s = session();
+        s.start();
+        let mut r = report("a", true);
+        r.changed_tests = vec!["tests/1_one.rs".to_owned()];
+        s.on(Event::Checked {
+            job: 1,
+            result: Ok(r),
+        });
+        assert!(!s.done.contains("a"));
+        assert_eq!(s.message, None);
+    }
+
+    #[test]
+    fn quitting_cancels_the_running_check() {
+        for event in [
+            key('q'),
+            Event::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)),
+            Event::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+        ] {
+            let mut s = session();
+            s.start();
+            let fx = s.on(event);
+            assert_eq!(cancels(&fx), 1);
+            assert!(matches!(fx.last(), Some(Effect::Quit(Exit::Quit))));
+        }
+        let mut s = session();
+        let fx = s.on(Event::Signal(15));
+        assert!(matches!(
+            fx.as_slice(),
+            [Effect::Cancel, Effect::Quit(Exit::Signal(15))]
+        ));
+    }
+
+    #[test]
+    fn next_skips_done_lessons_and_wraps() {
+        let mut s = session();
+        s.done.insert("b".to_owned());
+        let fx = s.on(key('n'));
+        assert_eq!(s.lesson().name, "c");
+        assert_eq!(checks(&fx), [(1, "c".to_owned())]);
+        s.on(key('n'));
+        assert_eq!(s.lesson().name, "a", "wraps round past the done b");
+        s.done.extend(["c".to_owned()]);
+        s.on(key('n'));
+        assert_eq!(
+            s.message,
+            Some(Message::Info("No other lesson is pending.".to_owned()))
+        );
+        s.done.insert("a".to_owned());
+        s.on(key('n'));
+        assert_eq!(
+            s.message,
+            Some(Message::Good("Every lesson is done.".to_owned()))
+        );
+    }
+
+    #[test]
+    fn hints_are_revealed_one_at_a_time_up_to_the_last() {
+        let mut s = session();
+        let fx = s.on(key('h'));
+        assert!(
+            fx.iter()
+                .any(|e| matches!(e, Effect::RevealHint(n) if n == "a"))
+        );
+        assert_eq!(s.hint_level(), 1);
+        s.on(key('h'));
+        s.on(key('h'));
+        assert_eq!(s.hint_level(), 2, "no more than there are");
+        assert!(matches!(&s.message, Some(Message::Info(m)) if m.contains("last hint")));
+    }
+
+    #[test]
+    fn rerun_restarts_and_check_all_replaces_a_running_check() {
+        let mut s = session();
+        s.start();
+        let fx = s.on(key('r'));
+        assert_eq!((cancels(&fx), checks(&fx).len()), (1, 1));
+        let fx = s.on(key('c'));
+        assert_eq!(cancels(&fx), 1);
+        assert!(fx.iter().any(|e| matches!(e, Effect::CheckAll { job: 3 })));
+        assert_eq!(s.view, View::All);
+        let fx = s.on(Event::CheckedAll {
+            job: 3,
+            result: Ok(vec![report("a", true), report("b", false)]),
+        });
+        assert!(
+            fx.iter()
+                .any(|e| matches!(e, Effect::RecordAll(r) if r.len() == 2))
+        );
+        assert!(s.done.contains("a") && !s.done.contains("b"));
+        assert!(s.all.is_some());
+        assert_eq!(s.report.as_ref().map(|r| r.lesson.as_str()), Some("a"));
+    }
+
+    #[test]
+    fn views_open_and_close() {
+        let mut s = session();
+        s.on(key('e'));
+        assert_eq!(s.view, View::Note);
+        s.on(key('q'));
+        assert_eq!(
+            s.view,
+            View::Lesson,
+            "q in the note goes back, it does not quit"
+        );
+        s.on(key('l'));
+        assert_eq!(
+            s.view,
+            View::List {
+                filter: Filter::All,
+                selected: 0
+            }
+        );
+        s.on(key('j'));
+        s.on(key('j'));
+        s.on(key('j'));
+        assert_eq!(
+            s.view,
+            View::List {
+                filter: Filter::All,
+                selected: 2
+            },
+            "stops at the last row"
+        );
+        s.on(key('p'));
+        assert_eq!(
+            s.view,
+            View::List {
+                filter: Filter::Pending,
+                selected: 0
+            }
+        );
+        s.on(key('j'));
+        let fx = s.on(Event::Key(KeyEvent::new(
+            KeyCode::Enter,
+            KeyModifiers::NONE,
+        )));
+        assert_eq!(s.lesson().name, "b");
+        assert_eq!(checks(&fx), [(1, "b".to_owned())]);
+        assert_eq!(s.view, View::Lesson);
+    }
+
+    #[test]
+    fn scrolling_is_bounded_by_what_the_view_can_show() {
+        let mut s = session();
+        s.max_scroll = 3;
+        for _ in 0..5 {
+            s.on(key('j'));
+        }
+        assert_eq!(s.scroll, 3);
+        s.on(Event::Key(KeyEvent::new(
+            KeyCode::PageUp,
+            KeyModifiers::NONE,
+        )));
+        assert_eq!(s.scroll, 0);
+    }
+
+    #[test]
+    fn every_event_but_quitting_redraws() {
+        let mut s = session();
+        for event in [Event::Resize, Event::WatchError("x".to_owned()), key('x')] {
+            assert!(matches!(s.on(event).last(), Some(Effect::Redraw)));
+        }
+        assert!(matches!(&s.message, None), "a key clears the message");
+    }
+}
