@@ -749,6 +749,6 @@ mod tests {
         for event in [Event::Resize, Event::WatchError("x".to_owned()), key('x')] {
             assert!(matches!(s.on(event).last(), Some(Effect::Redraw)));
         }
-        assert!(matches!(&s.message, None), "a key clears the message");
+        assert!(s.message.is_none(), "a key clears the message");
     }
 }
