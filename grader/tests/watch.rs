@@ -25,6 +25,10 @@ struct Terminal {
 
 impl Terminal {
     fn start(f: &Fixture) -> Self {
+        Self::start_with(f, &["watch"])
+    }
+
+    fn start_with(f: &Fixture, args: &[&str]) -> Self {
         let size = Winsize {
             ws_row: 40,
             ws_col: 120,
@@ -33,7 +37,7 @@ impl Terminal {
         };
         let pty = openpty(Some(&size), None).expect("openpty");
         let child = f
-            .command(&["watch"])
+            .command(args)
             .env_remove("NO_COLOR")
             .stdin(Stdio::from(pty.slave.try_clone().unwrap()))
             .stdout(Stdio::from(pty.slave.try_clone().unwrap()))
@@ -239,4 +243,89 @@ fn keys_show_hints_the_note_and_the_list() {
     assert!(status.success());
     assert!(restored);
     assert!(f.read(".sdkata/state.toml").contains("current = \"greet\""));
+}
+
+#[test]
+fn polling_notices_an_ordinary_save_in_place() {
+    let f = Fixture::new();
+    let term = Terminal::start_with(&f, &["watch", "--poll"]);
+    let at = term.wait_for("stage 1/2: sum", 0);
+    term.wait_for("not yet implemented", 0);
+    // A plain write into the same file, as `echo > file` or most editors do.
+    let solution = f.read("solutions/01_basics/01_add/src/lib.rs");
+    std::fs::write(f.path(LIB), solution).unwrap();
+    term.wait_for("add passes every stage", at);
+    let (status, _, restored) = term.quit();
+    assert!(status.success() && restored);
+}
+
+#[test]
+fn a_source_directory_deleted_and_made_again_is_still_watched() {
+    let f = Fixture::new();
+    let term = Terminal::start(&f);
+    let at = term.wait_for("stage 1/2: sum", 0);
+    term.wait_for("not yet implemented", 0);
+    let src = f.path("exercises/01_basics/01_add/src");
+    let solution = f.read("solutions/01_basics/01_add/src/lib.rs");
+    std::fs::remove_dir_all(&src).unwrap();
+    let at = term.wait_for("does not compile", at);
+    std::fs::create_dir(&src).unwrap();
+    std::fs::write(src.join("lib.rs"), solution).unwrap();
+    term.wait_for("add passes every stage", at);
+    let (status, _, restored) = term.quit();
+    assert!(status.success() && restored);
+}
+
+#[test]
+fn sigterm_and_sighup_restore_the_terminal_and_stop_the_check() {
+    for signal in [
+        nix::sys::signal::Signal::SIGTERM,
+        nix::sys::signal::Signal::SIGHUP,
+    ] {
+        let f = Fixture::new();
+        f.write(
+            LIB,
+            "pub fn add(_: i32, _: i32) -> i32 { loop { std::thread::park() } }\n",
+        );
+        let mut term = Terminal::start(&f);
+        let root = f.root().to_string_lossy().into_owned();
+        let hung = || !processes_with(&[&root, "spec-"]).is_empty();
+        let start = Instant::now();
+        while !hung() {
+            assert!(start.elapsed() < WATCHDOG, "the hung test never started");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let pid = nix::unistd::Pid::from_raw(term.child.id() as i32);
+        nix::sys::signal::kill(pid, signal).unwrap();
+        let status = term.child.wait().unwrap();
+        assert_eq!(status.code(), Some(128 + signal as i32), "{signal}");
+        let flags = tcgetattr(&term.slave).unwrap().local_flags;
+        assert!(
+            flags.contains(LocalFlags::ICANON | LocalFlags::ECHO),
+            "{signal}: terminal restored"
+        );
+        let raw = String::from_utf8_lossy(&term.screen.lock().unwrap()).into_owned();
+        assert!(
+            raw.rfind("\x1b[?1049l") > raw.rfind("\x1b[?1049h"),
+            "left the alternate screen"
+        );
+        let start = Instant::now();
+        while hung() {
+            assert!(
+                start.elapsed() < WATCHDOG,
+                "{signal}: the test binary outlived watch"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+/// Command lines of live processes that contain every one of `needles`.
+fn processes_with(needles: &[&str]) -> Vec<String> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| std::fs::read(e.ok()?.path().join("cmdline")).ok())
+        .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
+        .filter(|c| needles.iter().all(|n| c.contains(n)))
+        .collect()
 }

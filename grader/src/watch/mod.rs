@@ -139,10 +139,12 @@ fn event_loop(
                 Event::Saved(saved)
             }
             Some(Input::Files(paths)) => {
+                // A directory made again (src/ after `rm -rf`) counts too:
+                // files written into it before its watch exists send nothing.
                 touched.extend(
                     paths
                         .iter()
-                        .filter(|p| files::is_source(p))
+                        .filter(|p| files::is_source(p) || p.is_dir())
                         .filter_map(|p| app.course.lesson_at(p))
                         .map(|l| l.name.clone()),
                 );
