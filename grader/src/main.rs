@@ -1,5 +1,11 @@
 //! sdkata: system design for interviews, learned by making failing tests pass.
 
+// Process groups, signals and pseudo-terminals: the grader is Unix-only.
+#[cfg(not(unix))]
+compile_error!(
+    "sdkata runs on Linux and macOS; on Windows, use WSL (it relies on Unix process groups and signals)"
+);
+
 mod app;
 mod check;
 mod children;
