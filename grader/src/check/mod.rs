@@ -224,7 +224,10 @@ pub fn spec_source(lesson: &Lesson, stages: &[Stage]) -> String {
     if tests.join("common").is_dir() || tests.join("common.rs").is_file() {
         out.push_str("mod common;\n\n");
     }
-    for s in stages.iter().filter(|s| !s.loom) {
+    // In rustfmt's order, by module name; sdkata runs them by file number.
+    let mut modules: Vec<&Stage> = stages.iter().filter(|s| !s.loom).collect();
+    modules.sort_by_key(|s| s.module());
+    for s in modules {
         out.push_str(&format!(
             "#[path = \"{}.rs\"]\nmod {};\n",
             s.file,
