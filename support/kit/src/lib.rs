@@ -8,8 +8,12 @@
 //!   on every machine and every release.
 //! - [`sim`]: a deterministic simulated network (drops, duplicates, delays,
 //!   partitions, crashes, budgets) for the distributed lessons.
+//! - [`history`]: recorded histories of concurrent clients, and checkers for
+//!   linearizability, sequential consistency, session guarantees and
+//!   queue/log anomalies.
 
 pub mod clock;
 pub mod hash;
+pub mod history;
 pub mod rng;
 pub mod sim;
