@@ -253,7 +253,7 @@ fn spec_problems(lesson: &Lesson, stages: &[check::Stage], problems: &mut Vec<St
     match std::fs::read_to_string(&path) {
         Ok(text) if text == want => {}
         Ok(_) => problems.push(format!(
-            "{}: {} must declare exactly the stage modules, in order; it should read:\n{}",
+            "{}: {} must declare exactly the stage modules (in rustfmt's order); it should read:\n{}",
             lesson.name,
             path.display(),
             indent(&want)
