@@ -246,20 +246,6 @@ fn keys_show_hints_the_note_and_the_list() {
 }
 
 #[test]
-fn polling_notices_an_ordinary_save_in_place() {
-    let f = Fixture::new();
-    let term = Terminal::start_with(&f, &["watch", "--poll"]);
-    let at = term.wait_for("stage 1/2: sum", 0);
-    term.wait_for("not yet implemented", 0);
-    // A plain write into the same file, as `echo > file` or most editors do.
-    let solution = f.read("solutions/01_basics/01_add/src/lib.rs");
-    std::fs::write(f.path(LIB), solution).unwrap();
-    term.wait_for("add passes every stage", at);
-    let (status, _, restored) = term.quit();
-    assert!(status.success() && restored);
-}
-
-#[test]
 fn a_source_directory_deleted_and_made_again_is_still_watched() {
     let f = Fixture::new();
     let term = Terminal::start(&f);
