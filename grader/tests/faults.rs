@@ -7,19 +7,9 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{Fixture, code, text};
+use common::{Fixture, code, processes_with, text};
 
 const LIB: &str = "exercises/01_basics/01_add/src/lib.rs";
-
-/// Command lines of live processes that contain every one of `needles`.
-fn processes_with(needles: &[&str]) -> Vec<String> {
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .filter_map(|e| std::fs::read(e.ok()?.path().join("cmdline")).ok())
-        .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
-        .filter(|c| needles.iter().all(|n| c.contains(n)))
-        .collect()
-}
 
 /// Waits (bounded) until `probe` holds.
 fn wait_until(what: &str, mut probe: impl FnMut() -> bool) {

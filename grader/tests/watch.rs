@@ -9,7 +9,7 @@ use std::process::{Child, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::Fixture;
+use common::{Fixture, processes_with};
 use nix::pty::{Winsize, openpty};
 use nix::sys::termios::{LocalFlags, tcgetattr};
 
@@ -304,14 +304,4 @@ fn sigterm_and_sighup_restore_the_terminal_and_stop_the_check() {
             std::thread::sleep(Duration::from_millis(20));
         }
     }
-}
-
-/// Command lines of live processes that contain every one of `needles`.
-fn processes_with(needles: &[&str]) -> Vec<String> {
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .filter_map(|e| std::fs::read(e.ok()?.path().join("cmdline")).ok())
-        .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
-        .filter(|c| needles.iter().all(|n| c.contains(n)))
-        .collect()
 }

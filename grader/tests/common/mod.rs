@@ -125,3 +125,13 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// Command lines of live processes that contain every one of `needles`.
+pub fn processes_with(needles: &[&str]) -> Vec<String> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| std::fs::read(e.ok()?.path().join("cmdline")).ok())
+        .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
+        .filter(|c| needles.iter().all(|n| c.contains(n)))
+        .collect()
+}
