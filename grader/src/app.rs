@@ -13,6 +13,11 @@ pub struct App {
     state: State,
 }
 
+/// The module of the stage a check stopped at: the first that did not pass.
+fn stopped_at(report: &Report) -> Option<&str> {
+    report.current_stage().map(|s| s.stage.module())
+}
+
 impl App {
     /// Finds the course from the current directory and reads progress.
     pub fn open() -> Result<Self> {
@@ -83,7 +88,7 @@ impl App {
         let passed = report.done();
         let (state, ()) = self
             .store
-            .update(|s| s.record_check(&report.lesson, passed))?;
+            .update(|s| s.record_check(&report.lesson, passed, stopped_at(report)))?;
         self.state = state;
         Ok(passed && !was_done)
     }
@@ -92,7 +97,7 @@ impl App {
     pub fn record_all(&mut self, reports: &[Report]) -> Result<()> {
         let (state, ()) = self.store.update(|s| {
             for r in reports {
-                s.record_check(&r.lesson, r.done());
+                s.record_check(&r.lesson, r.done(), stopped_at(r));
             }
         })?;
         self.state = state;
@@ -105,14 +110,21 @@ impl App {
         Ok(())
     }
 
-    /// Reveals one more hint of `lesson` (up to all of them) and returns how
-    /// many are now revealed.
+    /// The stage the last check of `lesson` stopped at.
+    pub fn stage_of(&self, lesson: &Lesson) -> Option<&str> {
+        self.state.lessons.get(&lesson.name)?.stage.as_deref()
+    }
+
+    /// Reveals one more of the hints for where the learner stands in
+    /// `lesson` (up to all of them) and returns how many are now revealed.
     pub fn reveal_hint(&mut self, lesson: &Lesson) -> Result<usize> {
-        let total = lesson.hints.len();
+        let stage = lesson.hint_stage(self.stage_of(lesson)).map(str::to_owned);
+        let total = lesson.hints_at(stage.as_deref()).len();
         let (state, level) = self.store.update(|s| {
             let p = s.lessons.entry(lesson.name.clone()).or_default();
-            p.hint_level = (p.hint_level + 1).min(total);
-            p.hint_level
+            let level = p.hint_level_mut(stage.as_deref());
+            *level = (*level + 1).min(total);
+            *level
         })?;
         self.state = state;
         Ok(level)

@@ -6,50 +6,15 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 
+use crate::Verdict;
 use crate::app::App;
 use crate::check::{self, Options, Side, Until};
-use crate::children::Cancel;
 use crate::course::Lesson;
 use crate::list::{self, Filter};
 use crate::render;
 use crate::shipped::{self, Shipped};
 use crate::state::{now_rfc3339, write_atomically};
 use crate::style::{self, bold, dim, green, red, yellow};
-
-/// What a command found: decides the exit code (0 or 1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
-    Pass,
-    Fail,
-    /// Ended by this signal (watch leaves its loop to restore the terminal).
-    Interrupted(i32),
-}
-
-pub fn jobs() -> usize {
-    std::thread::available_parallelism().map_or(2, |n| n.get())
-}
-
-/// Options for checking one lesson at a time: its tests use every core.
-pub fn options(side: Side, until: Until) -> Options {
-    Options {
-        side,
-        until,
-        color: style::enabled(),
-        jobs: jobs(),
-        test_threads: None,
-        cancel: Cancel::new(),
-    }
-}
-
-/// Options for checking many lessons at once (`verify`, `dev check`): one
-/// lesson per core, each test binary on its share of the cores, so the
-/// machine is not oversubscribed.
-pub fn options_all(side: Side, until: Until) -> Options {
-    Options {
-        test_threads: Some(1),
-        ..options(side, until)
-    }
-}
 
 pub fn list(track: Option<&str>, filter: Filter) -> Result<Verdict> {
     let app = App::open()?;
@@ -66,20 +31,34 @@ pub fn list(track: Option<&str>, filter: Filter) -> Result<Verdict> {
             .map(|l| format!("; current: {}", bold(&l.name)))
             .unwrap_or_default()
     );
-    Ok(Verdict::Pass)
+    let missing = app.course.missing_exercises();
+    for problem in &missing {
+        eprintln!("{}", style::on_stderr(|| red(format!("error: {problem}"))));
+    }
+    Ok(if missing.is_empty() {
+        Verdict::Pass
+    } else {
+        Verdict::Fail
+    })
 }
 
 pub fn hint(name: Option<&str>, all: bool) -> Result<Verdict> {
     let mut app = App::open()?;
     let lesson = app.lesson_or_current(name)?.clone();
-    let total = lesson.hints.len();
+    let stage = lesson.hint_stage(app.stage_of(&lesson)).map(str::to_owned);
+    let hints = lesson.hints_at(stage.as_deref());
+    let total = hints.len();
     let level = if all {
         total
     } else {
         app.reveal_hint(&lesson)?
     };
-    for (i, hint) in lesson.hints.iter().enumerate().take(level) {
-        let text = format!("Hint {}/{total} for {}: {hint}", i + 1, lesson.name);
+    let place = match &stage {
+        Some(stage) => format!("{} (stage {stage})", lesson.name),
+        None => lesson.name.clone(),
+    };
+    for (i, hint) in hints.iter().enumerate().take(level) {
+        let text = format!("Hint {}/{total} for {place}: {hint}", i + 1);
         println!("{}\n", if i + 1 == level { text } else { dim(text) });
     }
     if level < total {
@@ -91,12 +70,12 @@ pub fn hint(name: Option<&str>, all: bool) -> Result<Verdict> {
 pub fn run(name: Option<&str>) -> Result<Verdict> {
     let mut app = App::open()?;
     let lesson = app.lesson_or_current(name)?.clone();
-    println!("{}", header(&app, &lesson));
+    println!("{}", render::lesson_header(&app.course, &lesson));
     warn_changed_tests(&app, &lesson);
     let report = check::check(
         &app.course,
         &lesson,
-        &options(Side::Exercise, Until::FirstFailure),
+        &Options::one(Side::Exercise, Until::FirstFailure),
     )?;
     for line in render::report_lines(&report) {
         println!("{line}");
@@ -115,21 +94,6 @@ pub fn run(name: Option<&str>) -> Result<Verdict> {
         None => println!("\n{}", app.course.final_message),
     }
     Ok(Verdict::Pass)
-}
-
-/// "structs — Structs and methods · idioms · lesson 1/41"
-pub fn header(app: &App, lesson: &Lesson) -> String {
-    format!(
-        "{} — {} {}",
-        bold(&lesson.name),
-        lesson.title,
-        dim(format!(
-            "· {} · lesson {}/{}",
-            lesson.track,
-            lesson.index + 1,
-            app.course.lessons.len()
-        ))
-    )
 }
 
 fn warn_changed_tests(app: &App, lesson: &Lesson) {
@@ -165,7 +129,7 @@ pub fn verify(track: Option<&str>) -> Result<Verdict> {
     let reports = check::check_all(
         &app.course,
         &lessons,
-        &options_all(Side::Exercise, Until::FirstFailure),
+        &Options::many(Side::Exercise, Until::FirstFailure),
         &|_| {
             let n = progress.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
             if show_progress {
@@ -191,6 +155,9 @@ pub fn verify(track: Option<&str>) -> Result<Verdict> {
             render::status_line(report),
             dim(render::secs(report.elapsed()))
         );
+        if let Some(why) = &report.unavailable {
+            println!("  {why}");
+        }
         if let Some(changed) = shipped.as_ref().and_then(|s| s.changed_tests(lesson).ok())
             && !changed.is_empty()
         {
@@ -239,10 +206,11 @@ pub fn reset(name: &str, yes: bool) -> Result<Verdict> {
     }
     let backup = backup(&app, &lesson)?;
     let keep: std::collections::BTreeSet<&str> = shipped.iter().map(|(p, _)| p.as_str()).collect();
-    for rel in shipped::files_of(&lesson.exercise_dir)?.keys() {
-        if !keep.contains(rel.as_str()) {
-            std::fs::remove_file(lesson.exercise_dir.join(rel))
-                .with_context(|| format!("cannot remove {rel}"))?;
+    for rel in shipped::paths_of(&lesson.exercise_dir)? {
+        let name = rel.to_str().map(|_| shipped::slashed(&rel));
+        if name.is_none_or(|n| !keep.contains(n.as_str())) {
+            std::fs::remove_file(lesson.exercise_dir.join(&rel))
+                .with_context(|| format!("cannot remove {}", rel.display()))?;
         }
     }
     for (rel, bytes) in &shipped {
@@ -271,11 +239,11 @@ fn backup(app: &App, lesson: &Lesson) -> Result<std::path::PathBuf> {
         n += 1;
         dir = base.join(format!("{stamp}-{n}"));
     }
-    for rel in shipped::files_of(&lesson.exercise_dir)?.keys() {
-        let to = dir.join(rel);
+    for rel in shipped::paths_of(&lesson.exercise_dir)? {
+        let to = dir.join(&rel);
         std::fs::create_dir_all(to.parent().expect("backup files have a parent"))?;
-        std::fs::copy(lesson.exercise_dir.join(rel), &to)
-            .with_context(|| format!("cannot back up {rel} to {}", to.display()))?;
+        std::fs::copy(lesson.exercise_dir.join(&rel), &to)
+            .with_context(|| format!("cannot back up {} to {}", rel.display(), to.display()))?;
     }
     Ok(dir)
 }

@@ -4,7 +4,7 @@
 //! collects every problem it finds (with the line it is on) rather than
 //! stopping at the first, so a maintainer fixes a broken file in one go.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -52,6 +52,10 @@ struct LessonSpec {
     title: Spanned<String>,
     difficulty: Spanned<u8>,
     hints: Spanned<Vec<String>>,
+    /// Hints of a stage's own, by stage module name: shown before `hints`
+    /// while the learner is on that stage.
+    #[serde(default)]
+    stage_hints: Option<Spanned<BTreeMap<String, Vec<String>>>>,
     timeout_secs: Option<Spanned<u64>>,
     #[serde(default)]
     loom: bool,
@@ -75,6 +79,8 @@ pub struct Lesson {
     pub title: String,
     pub difficulty: u8,
     pub hints: Vec<String>,
+    /// Hints of a stage's own, by stage module name (`election`).
+    pub stage_hints: BTreeMap<String, Vec<String>>,
     /// Per-stage time limit.
     pub timeout: Duration,
     /// Whether the lesson has a loom stage, built with `--features loom`.
@@ -85,12 +91,30 @@ pub struct Lesson {
     pub solution_dir: PathBuf,
     /// `<track dir>/<lesson dir>`, for messages.
     pub rel_dir: String,
+    /// The line of info.toml that names the lesson's `dir`.
+    pub dir_line: usize,
 }
 
 impl Lesson {
     /// The concept note.
     pub fn note_path(&self) -> PathBuf {
         self.exercise_dir.join("README.md")
+    }
+
+    /// The stage whose own hints apply when the learner is on `stage`.
+    pub fn hint_stage<'a>(&self, stage: Option<&'a str>) -> Option<&'a str> {
+        stage.filter(|s| self.stage_hints.contains_key(*s))
+    }
+
+    /// The hints for a learner on `stage`, in the order they are revealed:
+    /// the stage's own, then the lesson's.
+    pub fn hints_at(&self, stage: Option<&str>) -> Vec<&str> {
+        let own = self.hint_stage(stage).map(|s| &self.stage_hints[s]);
+        own.into_iter()
+            .flatten()
+            .chain(&self.hints)
+            .map(String::as_str)
+            .collect()
     }
 }
 
@@ -140,6 +164,27 @@ pub fn find_root(start: &Path) -> anyhow::Result<PathBuf> {
 }
 
 impl Course {
+    /// Why `lesson` cannot be checked when `dir`, one of its crates, has no
+    /// manifest: names the info.toml line that points there.
+    pub fn missing_crate(&self, lesson: &Lesson, dir: &Path) -> String {
+        let shown = dir.strip_prefix(&self.root).unwrap_or(dir);
+        format!(
+            "lesson {} has no crate at {} (is the directory missing? {INFO_FILE} line {} sets its dir)",
+            lesson.name,
+            shown.display(),
+            lesson.dir_line
+        )
+    }
+
+    /// The problems of lessons whose exercise crate is missing.
+    pub fn missing_exercises(&self) -> Vec<String> {
+        self.lessons
+            .iter()
+            .filter(|l| !l.exercise_dir.join("Cargo.toml").is_file())
+            .map(|l| self.missing_crate(l, &l.exercise_dir))
+            .collect()
+    }
+
     /// Finds the repository from the current directory and loads its course.
     pub fn discover() -> anyhow::Result<Self> {
         let cwd = std::env::current_dir()
@@ -155,6 +200,8 @@ impl Course {
             path: path.clone(),
             problems: vec![format!("cannot read it: {e}")],
         })?;
+        // A CRLF checkout reads like the LF one, and messages quote clean lines.
+        let text = text.replace("\r\n", "\n");
         Self::parse(root, &text).map_err(|problems| CourseError { path, problems })
     }
 
@@ -263,6 +310,23 @@ impl Course {
                     line(l.hints.span())
                 ));
             }
+            let stage_hints = l.stage_hints.map_or_else(BTreeMap::new, |h| {
+                let at = line(h.span());
+                let h = h.into_inner();
+                for (stage, list) in &h {
+                    if !is_name(stage) {
+                        problems.push(format!(
+                            "line {at}: lesson {name:?}: stage_hints key {stage:?} must be a stage's module name, like \"election\""
+                        ));
+                    }
+                    if list.is_empty() || list.iter().any(|h| h.trim().is_empty()) {
+                        problems.push(format!(
+                            "line {at}: lesson {name:?}: stage_hints.{stage} needs at least one hint, and no empty ones"
+                        ));
+                    }
+                }
+                h
+            });
             let timeout_secs = match &l.timeout_secs {
                 Some(t) if !(1..=3600).contains(t.get_ref()) => {
                     problems.push(format!(
@@ -282,11 +346,13 @@ impl Course {
                 title: l.title.get_ref().trim().to_owned(),
                 difficulty,
                 hints: hints.clone(),
+                stage_hints,
                 timeout: Duration::from_secs(timeout_secs),
                 loom: l.loom,
                 exercise_dir: root.join("exercises").join(&rel_dir),
                 solution_dir: root.join("solutions").join(&rel_dir),
                 rel_dir,
+                dir_line: line(l.dir.span()),
             });
         }
 
@@ -383,7 +449,8 @@ fn is_dir_name(s: &str) -> bool {
 pub fn closest_names<'a>(query: &str, names: impl Iterator<Item = &'a str>) -> Vec<String> {
     let mut scored: Vec<(usize, &str)> = names
         .filter_map(|n| {
-            let d = edit_distance(query, n);
+            // Optimal string alignment: a swap of two letters is one typo.
+            let d = strsim::osa_distance(query, n);
             let close = d <= 2 + query.len() / 4 || n.contains(query);
             close.then_some((d, n))
         })
@@ -394,20 +461,6 @@ pub fn closest_names<'a>(query: &str, names: impl Iterator<Item = &'a str>) -> V
         .take(5)
         .map(|(_, n)| n.to_owned())
         .collect()
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, &cb) in b.iter().enumerate() {
-            let substitute = prev[j] + usize::from(ca != cb);
-            cur[j + 1] = substitute.min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 #[cfg(test)]
@@ -537,10 +590,12 @@ loom = true
     }
 
     #[test]
-    fn edit_distance_basics() {
-        assert_eq!(edit_distance("", "abc"), 3);
-        assert_eq!(edit_distance("raft", "raft"), 0);
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
+    fn a_swapped_pair_of_letters_is_one_typo() {
+        assert_eq!(
+            closest_names("rfat", ["raft", "saga"].into_iter()),
+            ["raft"]
+        );
+        assert!(closest_names("zzzzzz", ["raft"].into_iter()).is_empty());
     }
 
     #[test]

@@ -25,7 +25,6 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use commands::Verdict;
 use list::Filter;
 
 #[derive(Parser)]
@@ -99,10 +98,23 @@ enum Command {
 
 #[derive(Subcommand)]
 enum DevCommand {
-    /// Check the whole course: layout, manifests, fingerprints, stubs fail, solutions pass
-    Check,
+    /// Check the whole course: layout, manifests, form, fingerprints, stubs fail, solutions pass
+    Check {
+        /// Check only what needs no build: layout, manifests, form, fingerprints
+        #[arg(long)]
+        static_only: bool,
+    },
     /// Rewrite shipped.toml from the lessons as they are now
     Fingerprint,
+}
+
+/// How a command ended, for the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Pass,
+    Fail,
+    /// Ended by this signal (watch leaves its loop to restore the terminal).
+    Interrupted(i32),
 }
 
 fn main() -> ExitCode {
@@ -138,7 +150,7 @@ fn main() -> ExitCode {
         Command::Solution { name, force } => commands::solution(&name, force),
         Command::Explain { name } => commands::explain(name.as_deref()),
         Command::Dev { command } => match command {
-            DevCommand::Check => dev::check(),
+            DevCommand::Check { static_only } => dev::check(static_only),
             DevCommand::Fingerprint => dev::fingerprint(),
         },
     };
@@ -151,7 +163,8 @@ fn main() -> ExitCode {
         Ok(Verdict::Pass) => ExitCode::SUCCESS,
         Ok(Verdict::Fail) => ExitCode::from(1),
         Err(e) => {
-            eprintln!("{} {e:#}", style::red(style::bold("error:")));
+            let label = style::on_stderr(|| style::red(style::bold("error:")));
+            eprintln!("{label} {e:#}");
             ExitCode::from(2)
         }
     }

@@ -3,7 +3,23 @@
 use std::time::Duration;
 
 use crate::check::{Outcome, Report, StageReport};
+use crate::course::{Course, Lesson};
 use crate::style::{bold, dim, green, inert, red, yellow};
+
+/// "structs — Structs and methods · idioms · lesson 1/41"
+pub fn lesson_header(course: &Course, lesson: &Lesson) -> String {
+    format!(
+        "{} — {} {}",
+        bold(&lesson.name),
+        lesson.title,
+        dim(format!(
+            "· {} · lesson {}/{}",
+            lesson.track,
+            lesson.index + 1,
+            course.lessons.len()
+        ))
+    )
+}
 
 /// "stage 2/4: replication"
 pub fn stage_label(s: &StageReport, total: usize) -> String {
@@ -12,6 +28,9 @@ pub fn stage_label(s: &StageReport, total: usize) -> String {
 
 /// One line: where the lesson stands.
 pub fn status_line(report: &Report) -> String {
+    if report.unavailable.is_some() {
+        return red("cannot be checked: its crate is missing");
+    }
     if report.build_error.is_some() {
         return red("does not compile");
     }
@@ -29,6 +48,10 @@ pub fn status_line(report: &Report) -> String {
 /// The whole report: compile errors, or each stage with its failures.
 pub fn report_lines(report: &Report) -> Vec<String> {
     let mut out = Vec::new();
+    if let Some(why) = &report.unavailable {
+        out.push(red(format!("✗ {why}")));
+        return out;
+    }
     if let Some(errors) = &report.build_error {
         out.push(red(bold("✗ the lesson does not compile:")));
         out.push(String::new());

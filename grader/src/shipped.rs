@@ -98,35 +98,68 @@ impl Shipped {
 /// path with `/` separators, with its blob id.
 pub fn files_of(dir: &Path) -> Result<BTreeMap<String, String>> {
     let mut out = BTreeMap::new();
-    walk(dir, dir, &mut out)?;
+    for rel in paths_of(dir)? {
+        let path = dir.join(&rel);
+        let bytes = fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        out.insert(slashed(&rel), blob_id(&checked_in(&bytes)));
+    }
     Ok(out)
 }
 
-fn walk(base: &Path, dir: &Path, out: &mut BTreeMap<String, String>) -> Result<()> {
-    let entries = fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))?;
+/// Every file below a lesson directory (skipping `target/` and hidden
+/// files), relative to it. Paths, not strings: a file whose name is not
+/// UTF-8 is still found, backed up and removed.
+pub fn paths_of(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    walk(dir, Path::new(""), &mut out)?;
+    out.sort();
+    Ok(out)
+}
+
+fn walk(base: &Path, rel: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    let dir = base.join(rel);
+    let entries = fs::read_dir(&dir).with_context(|| format!("cannot read {}", dir.display()))?;
     for entry in entries {
         let entry = entry?;
-        let path = entry.path();
         let name = entry.file_name();
-        if name == "target" || name.to_string_lossy().starts_with('.') {
+        if name == "target" || name.as_encoded_bytes().starts_with(b".") {
             continue;
         }
+        let path = rel.join(&name);
         if entry.file_type()?.is_dir() {
             walk(base, &path, out)?;
         } else {
-            let rel = path
-                .strip_prefix(base)
-                .expect("walk stays below its base")
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect::<Vec<_>>()
-                .join("/");
-            let bytes =
-                fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
-            out.insert(rel, blob_id(&bytes));
+            out.push(path);
         }
     }
     Ok(())
+}
+
+/// `rel` with `/` between its components, as shipped.toml names files.
+pub fn slashed(rel: &Path) -> String {
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// A text file as git stores it: a checkout with `core.autocrlf` (or an
+/// editor) may turn LF into CRLF, which is not a change to the lesson.
+fn checked_in(bytes: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    let text = !bytes.contains(&0);
+    if text && bytes.windows(2).any(|w| w == b"\r\n") {
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut rest = bytes;
+        while let Some(i) = rest.windows(2).position(|w| w == b"\r\n") {
+            out.extend_from_slice(&rest[..i]);
+            out.push(b'\n');
+            rest = &rest[i + 2..];
+        }
+        out.extend_from_slice(rest);
+        out.into()
+    } else {
+        bytes.into()
+    }
 }
 
 /// Git's object id for a blob with these contents.
@@ -169,6 +202,13 @@ mod tests {
             "ce013625030ba8dba906f756967f9e9ca394464a"
         );
         assert_eq!(blob_id(b""), "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391");
+    }
+
+    #[test]
+    fn crlf_text_has_the_id_of_its_lf_form() {
+        assert_eq!(&*checked_in(b"a\r\nb\r\n"), b"a\nb\n");
+        assert_eq!(&*checked_in(b"a\rb\n"), b"a\rb\n", "a lone CR stays");
+        assert_eq!(&*checked_in(b"\0\r\n"), b"\0\r\n", "binary files stay");
     }
 
     #[test]

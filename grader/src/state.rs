@@ -56,11 +56,13 @@ impl State {
         self.lessons.get(lesson).is_some_and(|p| p.done)
     }
 
-    /// Records one check of `lesson`.
-    pub fn record_check(&mut self, lesson: &str, passed: bool) {
+    /// Records one check of `lesson`, which stopped at `stage` (the module
+    /// of the first stage that did not pass; `None` when it reached none).
+    pub fn record_check(&mut self, lesson: &str, passed: bool, stage: Option<&str>) {
         let now = now_rfc3339();
         let p = self.lessons.entry(lesson.to_owned()).or_default();
         p.checks += 1;
+        p.stage = stage.map(str::to_owned);
         p.first_tried.get_or_insert_with(|| now.clone());
         if passed && !p.done {
             p.done = true;
@@ -81,9 +83,26 @@ pub struct Progress {
     pub done_at: Option<String>,
     #[serde(default)]
     pub checks: u32,
-    /// How many hints the learner has seen.
+    /// How many of the lesson's hints the learner has seen.
     #[serde(default)]
     pub hint_level: usize,
+    /// The stage the last check stopped at, by module name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stage: Option<String>,
+    /// How many hints the learner has seen on stages with hints of their own.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub stage_hint_levels: BTreeMap<String, usize>,
+}
+
+impl Progress {
+    /// Hints seen on `stage` (a stage with hints of its own), or of the
+    /// lesson's general list when `None`.
+    pub fn hint_level_mut(&mut self, stage: Option<&str>) -> &mut usize {
+        match stage {
+            Some(s) => self.stage_hint_levels.entry(s.to_owned()).or_default(),
+            None => &mut self.hint_level,
+        }
+    }
 }
 
 /// The state file and its lock.
@@ -116,7 +135,9 @@ impl Store {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(State::default()),
             Err(e) => bail!("cannot read {}: {e}\n{RECOVER}", path.display()),
         };
-        parse(&text).with_context(|| format!("{} is damaged.\n{RECOVER}", path.display()))
+        // The cause first, then what to do about it.
+        parse(&text)
+            .map_err(|e| anyhow::anyhow!("{} is damaged: {e:#}.\n{RECOVER}", path.display()))
     }
 
     /// Applies `change` to the freshest state on disk and saves it, holding the
@@ -247,8 +268,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::new(dir.path());
         assert_eq!(store.load().unwrap(), State::default());
-        store.update(|s| s.record_check("structs", false)).unwrap();
-        store.update(|s| s.record_check("structs", true)).unwrap();
+        store
+            .update(|s| s.record_check("structs", false, Some("money")))
+            .unwrap();
+        store
+            .update(|s| s.record_check("structs", true, None))
+            .unwrap();
         let p = store.load().unwrap().progress("structs");
         assert!(p.done);
         assert_eq!(p.checks, 2);
@@ -269,7 +294,9 @@ mod tests {
             for _ in 0..8 {
                 s.spawn(|| {
                     for _ in 0..10 {
-                        store.update(|st| st.record_check("x", false)).unwrap();
+                        store
+                            .update(|st| st.record_check("x", false, None))
+                            .unwrap();
                     }
                 });
             }
@@ -296,7 +323,7 @@ mod tests {
             assert!(err.contains(says), "{text:?}: {err}");
             assert!(err.contains("mv .sdkata/state.toml"), "{err}");
             // An update must not overwrite a file it could not read.
-            assert!(store.update(|s| s.record_check("x", true)).is_err());
+            assert!(store.update(|s| s.record_check("x", true, None)).is_err());
             assert_eq!(
                 fs::read_to_string(store.dir().join("state.toml")).unwrap(),
                 text

@@ -1,53 +1,99 @@
-//! Terminal colour: on for a terminal, off in pipes and whenever `NO_COLOR`
-//! is set (https://no-color.org).
+//! Terminal colour, decided per stream: on for a terminal, off in pipes;
+//! `NO_COLOR` (https://no-color.org) turns it off and `CLICOLOR_FORCE`
+//! (https://bixense.com/clicolors) on, as the `colored` crate reads them.
 
+use std::cell::Cell;
+use std::ffi::OsString;
 use std::fmt::Display;
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-static ENABLED: AtomicBool = AtomicBool::new(false);
+use colored::{ColoredString, Colorize};
 
-/// Decides once, at start-up, whether to colour what goes to stdout.
+static STDOUT: AtomicBool = AtomicBool::new(false);
+static STDERR: AtomicBool = AtomicBool::new(false);
+
+thread_local! {
+    /// Whether this thread is styling text for stderr (see `on_stderr`).
+    static FOR_STDERR: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Decides once, at start-up, whether to colour each stream.
 pub fn init() {
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    ENABLED.store(
-        !no_color && std::io::stdout().is_terminal(),
+    let env = |key: &str| std::env::var_os(key);
+    STDOUT.store(
+        decide(env, std::io::stdout().is_terminal()),
         Ordering::Relaxed,
     );
+    STDERR.store(
+        decide(env, std::io::stderr().is_terminal()),
+        Ordering::Relaxed,
+    );
+    // Whether to paint is decided here, per stream; `colored` only paints.
+    colored::control::set_override(true);
 }
 
+/// The colour decision for a stream that is (or is not) a terminal:
+/// `CLICOLOR_FORCE` other than "0" wins, then `NO_COLOR` (any non-empty
+/// value), then `CLICOLOR=0`; otherwise colour exactly when it is a terminal.
+fn decide(env: impl Fn(&str) -> Option<OsString>, terminal: bool) -> bool {
+    let set = |key: &str| env(key).filter(|v| !v.is_empty());
+    if set("CLICOLOR_FORCE").is_some_and(|v| v != "0") {
+        return true;
+    }
+    if set("NO_COLOR").is_some() || set("CLICOLOR").is_some_and(|v| v == "0") {
+        return false;
+    }
+    terminal
+}
+
+/// Whether text styled now (for stdout, or for stderr inside `on_stderr`)
+/// gets colour.
 pub fn enabled() -> bool {
-    ENABLED.load(Ordering::Relaxed)
+    let stream = if FOR_STDERR.get() { &STDERR } else { &STDOUT };
+    stream.load(Ordering::Relaxed)
 }
 
-fn paint(code: &str, text: impl Display) -> String {
+/// Styles the text `f` makes for stderr rather than stdout.
+pub fn on_stderr<T>(f: impl FnOnce() -> T) -> T {
+    let before = FOR_STDERR.replace(true);
+    let out = f();
+    FOR_STDERR.set(before);
+    out
+}
+
+fn paint(text: impl Display, style: fn(&str) -> ColoredString) -> String {
+    let text = text.to_string();
     if enabled() {
-        format!("\x1b[{code}m{text}\x1b[0m")
+        style(&text).to_string()
     } else {
-        text.to_string()
+        text
     }
 }
 
 pub fn bold(t: impl Display) -> String {
-    paint("1", t)
+    paint(t, |s| s.bold())
 }
 pub fn dim(t: impl Display) -> String {
-    paint("2", t)
+    paint(t, |s| s.dimmed())
+}
+pub fn italic(t: impl Display) -> String {
+    paint(t, |s| s.italic())
 }
 pub fn red(t: impl Display) -> String {
-    paint("31", t)
+    paint(t, |s| s.red())
 }
 pub fn green(t: impl Display) -> String {
-    paint("32", t)
+    paint(t, |s| s.green())
 }
 pub fn yellow(t: impl Display) -> String {
-    paint("33", t)
+    paint(t, |s| s.yellow())
 }
 pub fn cyan(t: impl Display) -> String {
-    paint("36", t)
+    paint(t, |s| s.cyan())
 }
 pub fn heading(t: impl Display) -> String {
-    paint("1;4", t)
+    paint(t, |s| s.bold().underline())
 }
 
 /// `text` without ANSI escape sequences (for measuring and trimming).
@@ -117,6 +163,31 @@ fn sgr_len(s: &str) -> Option<usize> {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashMap;
+    use std::ffi::OsString;
+
+    #[test]
+    fn colour_follows_the_terminal_unless_the_environment_says_otherwise() {
+        let decide = |vars: &[(&str, &str)], terminal: bool| {
+            let vars: HashMap<String, OsString> = vars
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), OsString::from(v)))
+                .collect();
+            super::decide(|k| vars.get(k).cloned(), terminal)
+        };
+        assert!(decide(&[], true));
+        assert!(!decide(&[], false));
+        assert!(!decide(&[("NO_COLOR", "1")], true));
+        assert!(
+            decide(&[("NO_COLOR", "")], true),
+            "an empty NO_COLOR is unset"
+        );
+        assert!(!decide(&[("CLICOLOR", "0")], true));
+        assert!(decide(&[("CLICOLOR_FORCE", "1")], false));
+        assert!(decide(&[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")], false));
+        assert!(!decide(&[("CLICOLOR_FORCE", "0")], false));
+    }
+
     #[test]
     fn inert_keeps_colour_and_defuses_the_rest() {
         use super::inert;

@@ -191,7 +191,7 @@ fn a_broken_info_toml_names_the_line() {
     let t = text(&out);
     assert_eq!(code(&out), 2, "{t}");
     assert!(t.contains("unknown field `colour`"), "{t}");
-    assert!(t.contains("line 26"), "{t}");
+    assert!(t.contains("line 28"), "{t}");
 
     f.write(
         "info.toml",
@@ -199,7 +199,7 @@ fn a_broken_info_toml_names_the_line() {
     );
     let t = text(&f.sdkata(&["list"]));
     assert!(
-        t.contains("line 24: lesson \"greet\" has difficulty 7"),
+        t.contains("line 26: lesson \"greet\" has difficulty 7"),
         "{t}"
     );
 }
@@ -212,6 +212,25 @@ fn a_missing_lesson_directory_is_a_clear_error() {
     let t = text(&out);
     assert_eq!(code(&out), 2, "{t}");
     assert!(t.contains("lesson greet has no crate at"), "{t}");
+
+    let out = f.sdkata(&["list"]);
+    let t = text(&out);
+    assert_eq!(code(&out), 1, "list shows the course but fails: {t}");
+    assert!(
+        t.contains("greet has no crate at exercises/01_basics/02_greet")
+            && t.contains("info.toml line 24 sets its dir"),
+        "names the path and the info.toml line: {t}"
+    );
+
+    let out = f.sdkata(&["verify"]);
+    let t = text(&out);
+    assert_eq!(code(&out), 1, "{t}");
+    assert!(
+        t.contains("add") && t.contains("fails at stage 1/2"),
+        "the other lessons are still checked: {t}"
+    );
+    assert!(t.contains("greet") && t.contains("crate is missing"), "{t}");
+
     let out = f.sdkata(&["dev", "check"]);
     let t = text(&out);
     assert_eq!(code(&out), 1, "{t}");
@@ -228,6 +247,11 @@ fn a_corrupt_state_file_is_an_error_and_is_left_alone() {
     assert!(
         t.contains("is damaged") && t.contains("mv .sdkata/state.toml"),
         "{t}"
+    );
+    let (cause, recovery) = (t.find("not valid TOML"), t.find("mv .sdkata"));
+    assert!(
+        cause.is_some() && cause < recovery,
+        "the cause comes before what to do about it: {t}"
     );
     assert_eq!(
         f.read(".sdkata/state.toml"),
@@ -254,6 +278,56 @@ fn hints_are_progressive_and_remembered() {
     let t = text(&f.sdkata(&["hint", "greet", "--all"]));
     assert!(t.contains("Hint 1/1 for greet: format!"), "{t}");
     assert!(f.read(".sdkata/state.toml").contains("hint_level = 2"));
+}
+
+#[test]
+fn a_stage_with_hints_of_its_own_shows_them_first() {
+    let f = Fixture::new();
+    // Passes stage 1 (sum) and fails stage 2 (edge): overflow panics.
+    f.write(
+        "exercises/01_basics/01_add/src/lib.rs",
+        "pub fn add(a: i32, b: i32) -> i32 {\n    a + b\n}\n",
+    );
+    assert_eq!(code(&f.sdkata(&["run", "add"])), 1);
+    let t = text(&f.sdkata(&["hint"]));
+    assert!(
+        t.contains("Hint 1/3 for add (stage edge): What is i32::MAX + 1"),
+        "the edge stage's own hint comes first: {t}"
+    );
+    let t = text(&f.sdkata(&["hint", "--all"]));
+    assert!(
+        t.contains("Hint 2/3 for add (stage edge): Use the + operator.") && t.contains("Hint 3/3"),
+        "then the lesson's hints: {t}"
+    );
+    let state = f.read(".sdkata/state.toml");
+    assert!(
+        state.contains("stage = \"edge\"") && state.contains("edge = 1"),
+        "{state}"
+    );
+    assert!(
+        !state.contains("hint_level = 1"),
+        "the lesson-wide count is separate: {state}"
+    );
+}
+
+#[test]
+fn colour_is_off_in_a_pipe_unless_forced() {
+    let f = Fixture::new();
+    let plain = f
+        .command(&["list"])
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&plain.stdout).contains('\x1b'));
+    let forced = f
+        .command(&["list"])
+        .env("CLICOLOR_FORCE", "1")
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&forced.stdout).contains("\x1b["),
+        "CLICOLOR_FORCE colours a pipe, even with NO_COLOR set"
+    );
 }
 
 #[test]
@@ -375,7 +449,7 @@ fn dev_check_passes_the_fixture_and_reports_every_problem() {
     let out = f.sdkata(&["dev", "check"]);
     assert_eq!(code(&out), 0, "{}", text(&out));
 
-    // Break four things at once; all four are reported.
+    // Break several things at once; all are reported.
     f.write(
         "solutions/01_basics/02_greet/tests/1_hello.rs",
         "// copied\n",
@@ -394,15 +468,30 @@ fn dev_check_passes_the_fixture_and_reports_every_problem() {
         &f.read("solutions/01_basics/01_add/Cargo.toml")
             .replace("publish = false", "publish = true"),
     );
+    f.write(
+        "exercises/01_basics/01_add/README.md",
+        &f.read("exercises/01_basics/01_add/README.md")
+            .replace("## Pitfalls", "## Gotchas"),
+    );
+    f.write(
+        "exercises/01_basics/01_add/src/shim.rs",
+        "// Given: a shim.\n",
+    );
+    f.write(
+        "solutions/01_basics/01_add/src/shim.rs",
+        "// Given: a shim, edited.\n",
+    );
     let out = f.sdkata(&["dev", "check"]);
     let t = text(&out);
     assert_eq!(code(&out), 1, "{t}");
     for expected in [
+        "add: the note's sections are [The problem · The idea · Trade-offs · How real systems do it · Gotchas",
+        "add: src/shim.rs is given (`// Given:`) but differs from the solution's copy",
         "greet: solutions/01_basics/02_greet/tests exists",
         "exercise greet: stage 1/1: hello passes against the stub",
         "exercises/01_basics/09_stray is not a lesson in info.toml",
         "add: the solution's Cargo.toml differs from the exercise's",
-        "shipped.toml is out of date for: greet",
+        "shipped.toml is out of date for: add, greet",
     ] {
         assert!(t.contains(expected), "missing {expected:?} in:\n{t}");
     }
@@ -464,4 +553,27 @@ fn a_closed_pipe_ends_quietly() {
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn reset_backs_up_a_file_whose_name_is_not_utf8() {
+    use std::os::unix::ffi::OsStrExt;
+    let f = Fixture::new();
+    let odd = std::ffi::OsStr::from_bytes(b"notes-\xff.txt");
+    let path = f.path("exercises/01_basics/01_add/src").join(odd);
+    std::fs::write(&path, "kept\n").unwrap();
+    let out = f.sdkata(&["reset", "add", "--yes"]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    assert!(!path.exists(), "the stray file is gone from the lesson");
+    let stamp = std::fs::read_dir(f.path(".sdkata/backups/add"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    assert_eq!(
+        std::fs::read_to_string(stamp.join("src").join(odd)).unwrap(),
+        "kept\n",
+        "and it is in the backup, under its own name"
+    );
 }

@@ -194,3 +194,44 @@ fn terminal_codes_in_test_output_are_shown_not_obeyed() {
     assert!(!t.contains('\x1b') && !t.contains('\x07'), "{t:?}");
     assert!(t.contains("^[[2J^[[?1049l^[]0;title^G boom"), "{t}");
 }
+
+#[test]
+fn a_broken_manifest_is_named_by_every_lesson_it_stops() {
+    let f = Fixture::new();
+    f.solve_add();
+    let manifest = "exercises/01_basics/02_greet/Cargo.toml";
+    f.write(manifest, "[package\nname = \"greet\"\n");
+    let out = f.sdkata(&["run", "add"]);
+    let t = text(&out);
+    assert_eq!(code(&out), 1, "{t}");
+    assert!(
+        t.contains("02_greet/Cargo.toml is broken, and cargo builds no lesson")
+            && t.contains("this lesson's own files are not the cause"),
+        "another lesson's manifest is named, not add's code: {t}"
+    );
+    let t = text(&f.sdkata(&["run", "greet"]));
+    assert!(
+        t.contains("its manifest,") && t.contains("02_greet/Cargo.toml, is broken"),
+        "{t}"
+    );
+}
+
+#[test]
+fn crlf_checkouts_match_the_shipped_fingerprints() {
+    let f = Fixture::new();
+    for file in ["exercises/01_basics/01_add/tests/1_sum.rs", "info.toml"] {
+        f.write(file, &f.read(file).replace('\n', "\r\n"));
+    }
+    let t = text(&f.sdkata(&["verify"]));
+    assert!(!t.contains("tests differ"), "CRLF is not a change: {t}");
+    let info = f.read("info.toml").replace(
+        "hints = [\"format!\"]\r\n",
+        "hints = [\"format!\"]\r\ncolour = 1\r\n",
+    );
+    f.write("info.toml", &info);
+    let t = text(&f.sdkata(&["list"]));
+    assert!(
+        t.contains("unknown field `colour`") && !t.contains('\r'),
+        "the quoted line is clean: {t:?}"
+    );
+}

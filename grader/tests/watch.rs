@@ -246,6 +246,23 @@ fn keys_show_hints_the_note_and_the_list() {
 }
 
 #[test]
+fn polling_notices_every_save_even_two_in_one_second() {
+    let f = Fixture::new();
+    let term = Terminal::start_with(&f, &["watch", "--poll"]);
+    term.wait_for("not yet implemented", 0);
+    // Plain writes into the same file, as `echo > file` or most editors do;
+    // the second follows the first's verdict at once, within the second the
+    // file times the poller sees have not changed.
+    std::fs::write(f.path(LIB), "pub fn add(a: i32, b: i32) -> i32 { a - b }\n").unwrap();
+    let at = term.wait_for("2 + 3 should be 5", 0);
+    let solution = f.read("solutions/01_basics/01_add/src/lib.rs");
+    std::fs::write(f.path(LIB), solution).unwrap();
+    term.wait_for("add passes every stage", at);
+    let (status, _, restored) = term.quit();
+    assert!(status.success() && restored);
+}
+
+#[test]
 fn a_source_directory_deleted_and_made_again_is_still_watched() {
     let f = Fixture::new();
     let term = Terminal::start(&f);

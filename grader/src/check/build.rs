@@ -21,15 +21,30 @@ pub struct Built {
     pub warnings: HashMap<String, usize>,
     /// Cargo's own complaints (a broken manifest, a missing directory...).
     pub cargo_stderr: String,
+    /// A member's manifest that cargo could not read: it stops the whole
+    /// workspace from building.
+    pub broken_manifest: Option<PathBuf>,
     pub success: bool,
 }
 
 impl Built {
-    /// Why `package` has no executables, as the learner should see it.
-    pub fn failure_of(&self, package: &str) -> String {
-        match self.errors.get(package) {
-            Some(errors) => errors.clone(),
-            None if !self.cargo_stderr.trim().is_empty() => cargo_errors(&self.cargo_stderr),
+    /// Why `package` (the crate in `dir`) has no executables, as the learner
+    /// should see it.
+    pub fn failure_of(&self, package: &str, dir: &Path) -> String {
+        if let Some(errors) = self.errors.get(package) {
+            return errors.clone();
+        }
+        let cargo = cargo_errors(&self.cargo_stderr);
+        match &self.broken_manifest {
+            Some(manifest) if manifest.parent() == Some(dir) => {
+                format!("its manifest, {}, is broken:\n{cargo}", manifest.display())
+            }
+            Some(manifest) => format!(
+                "{} is broken, and cargo builds no lesson of the workspace until it is fixed \
+                 (this lesson's own files are not the cause):\n{cargo}",
+                manifest.display()
+            ),
+            None if !cargo.is_empty() => cargo,
             None => "cargo failed without saying why".to_owned(),
         }
     }
@@ -86,9 +101,11 @@ pub fn build(req: &Request) -> Result<Built> {
         .context("cannot read cargo's output")?;
     drop(group);
 
+    let cargo_stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     let mut built = Built {
         success: out.status.success(),
-        cargo_stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        broken_manifest: broken_manifest(&cargo_stderr),
+        cargo_stderr,
         ..Built::default()
     };
     for line in String::from_utf8_lossy(&out.stdout).lines() {
@@ -129,6 +146,20 @@ pub fn build(req: &Request) -> Result<Built> {
 /// The cargo to run: the one that invoked us (`cargo run`), else `cargo`.
 fn cargo() -> std::ffi::OsString {
     std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
+}
+
+/// The manifest cargo names when it cannot load a workspace member:
+/// "failed to parse manifest at `/w/x/Cargo.toml`", or the member directory of
+/// "failed to load manifest for workspace member `/w/x`".
+fn broken_manifest(stderr: &str) -> Option<PathBuf> {
+    let quoted = |marker: &str| {
+        let rest = &stderr[stderr.find(marker)? + marker.len()..];
+        let end = rest.find('`')?;
+        Some(PathBuf::from(&rest[..end]))
+    };
+    quoted("failed to parse manifest at `").or_else(|| {
+        quoted("failed to load manifest for workspace member `").map(|d| d.join("Cargo.toml"))
+    })
 }
 
 /// Cargo's stderr without its progress chatter.
@@ -208,6 +239,24 @@ mod tests {
             package_name("registry+https://github.com/rust-lang/crates.io-index#serde@1.0.0"),
             "serde"
         );
+    }
+
+    #[test]
+    fn a_broken_member_manifest_is_named() {
+        let stderr = "error: failed to load manifest for workspace member `/w/01_t/02_b`\n\
+                      referenced via `0*/*` by workspace at `/w/Cargo.toml`\n\n\
+                      Caused by:\n  failed to parse manifest at `/w/01_t/02_b/Cargo.toml`\n";
+        assert_eq!(
+            broken_manifest(stderr),
+            Some(PathBuf::from("/w/01_t/02_b/Cargo.toml"))
+        );
+        let stderr = "error: failed to load manifest for workspace member `/w/01_t/02_b`\n\
+                      Caused by:\n  failed to read `/w/01_t/02_b/Cargo.toml`\n";
+        assert_eq!(
+            broken_manifest(stderr),
+            Some(PathBuf::from("/w/01_t/02_b/Cargo.toml"))
+        );
+        assert_eq!(broken_manifest("error[E0308]: mismatched types"), None);
     }
 
     #[test]

@@ -51,6 +51,30 @@ pub struct Options {
     pub cancel: Cancel,
 }
 
+impl Options {
+    /// For checking one lesson at a time: its tests use every core.
+    pub fn one(side: Side, until: Until) -> Self {
+        Options {
+            side,
+            until,
+            color: crate::style::enabled(),
+            jobs: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            test_threads: None,
+            cancel: Cancel::new(),
+        }
+    }
+
+    /// For checking many lessons at once (`verify`, `dev check`): one lesson
+    /// per core, each test binary on one thread, so the machine is not
+    /// oversubscribed.
+    pub fn many(side: Side, until: Until) -> Self {
+        Options {
+            test_threads: Some(1),
+            ..Self::one(side, until)
+        }
+    }
+}
+
 /// The test target that holds every stage but the loom one: one binary per
 /// lesson, so a save compiles and links one test crate, not one per stage.
 pub const SPEC: &str = "spec";
@@ -127,6 +151,8 @@ pub struct StageReport {
 #[derive(Debug, Clone)]
 pub struct Report {
     pub lesson: String,
+    /// Why the lesson could not be checked at all (its crate is missing).
+    pub unavailable: Option<String>,
     /// Compiler errors, rendered as rustc renders them.
     pub build_error: Option<String>,
     pub warnings: usize,
@@ -141,6 +167,17 @@ impl Report {
         self.build_error.is_none()
             && !self.stages.is_empty()
             && self.stages.iter().all(|s| s.outcome.passed())
+    }
+
+    fn unavailable(lesson: &Lesson, why: String) -> Self {
+        Report {
+            lesson: lesson.name.clone(),
+            unavailable: Some(why),
+            build_error: None,
+            warnings: 0,
+            stages: Vec::new(),
+            changed_tests: Vec::new(),
+        }
     }
 
     /// Passed against the tests it shipped with: what marks a lesson done.
@@ -244,8 +281,11 @@ fn leading_number(s: &str) -> u64 {
 
 /// Checks one lesson.
 pub fn check(course: &Course, lesson: &Lesson, opts: &Options) -> Result<Report> {
-    let mut reports = check_all(course, &[lesson], opts, &|_| {})?;
-    Ok(reports.remove(0))
+    let report = check_all(course, &[lesson], opts, &|_| {})?.remove(0);
+    if let Some(why) = &report.unavailable {
+        anyhow::bail!("{why}");
+    }
+    Ok(report)
 }
 
 /// Checks several lessons: one cargo build for all of them, then their stages
@@ -265,24 +305,27 @@ pub fn check_all(
         Side::Exercise => Shipped::load(course).ok(),
         Side::Solution => None,
     };
+    let mut reports = vec![None; lessons.len()];
     let mut plans = Vec::new();
-    for lesson in lessons {
+    for (i, lesson) in lessons.iter().enumerate() {
         let dir = match opts.side {
             Side::Exercise => &lesson.exercise_dir,
             Side::Solution => &lesson.solution_dir,
         };
         if !dir.join("Cargo.toml").is_file() {
-            anyhow::bail!(
-                "lesson {} has no crate at {} (is the directory missing?)",
-                lesson.name,
-                dir.display()
-            );
+            let report = Report::unavailable(lesson, course.missing_crate(lesson, dir));
+            on_report(&report);
+            reports[i] = Some(report);
+            continue;
         }
         let snapshot = fresh::sources(course, opts.side, lesson, dir);
-        plans.push((*lesson, dir.clone(), stages(lesson)?, snapshot));
+        plans.push((i, *lesson, dir.clone(), stages(lesson)?, snapshot));
+    }
+    if plans.is_empty() {
+        return Ok(reports.into_iter().flatten().collect());
     }
 
-    let packages: Vec<&str> = lessons.iter().map(|l| l.name.as_str()).collect();
+    let packages: Vec<&str> = plans.iter().map(|p| p.1.name.as_str()).collect();
     let built = build::build(&build::Request {
         workspace: &workspace,
         packages: &packages,
@@ -293,13 +336,13 @@ pub fn check_all(
     })?;
 
     let next = AtomicUsize::new(0);
-    let reports = Mutex::new(vec![None; plans.len()]);
+    let reports = Mutex::new(reports);
     std::thread::scope(|s| {
         for _ in 0..opts.jobs.clamp(1, plans.len().max(1)) {
             s.spawn(|| {
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some((lesson, dir, stages, _)) = plans.get(i) else {
+                    let Some((at, lesson, dir, stages, _)) = plans.get(i) else {
                         break;
                     };
                     let mut report = check_built(&workspace, lesson, dir, stages, &built, opts);
@@ -307,12 +350,12 @@ pub fn check_all(
                         report.changed_tests = shipped.changed_tests(lesson).unwrap_or_default();
                     }
                     on_report(&report);
-                    reports.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(report);
+                    reports.lock().unwrap_or_else(|e| e.into_inner())[*at] = Some(report);
                 }
             });
         }
     });
-    for (lesson, _, _, snapshot) in &plans {
+    for (_, lesson, _, _, snapshot) in &plans {
         if let Some(snapshot) = snapshot {
             fresh::record(course, opts.side, lesson, snapshot);
         }
@@ -336,6 +379,7 @@ fn check_built(
 ) -> Report {
     let mut report = Report {
         lesson: lesson.name.clone(),
+        unavailable: None,
         build_error: None,
         warnings: built.warnings.get(&lesson.name).copied().unwrap_or(0),
         stages: Vec::new(),
@@ -345,7 +389,7 @@ fn check_built(
         .executables
         .get(&(lesson.name.clone(), SPEC.to_owned()));
     if built.errors.contains_key(&lesson.name) || (!built.success && spec.is_none()) {
-        report.build_error = Some(built.failure_of(&lesson.name));
+        report.build_error = Some(built.failure_of(&lesson.name, dir));
         return report;
     }
     // The spec binary's own list of its tests: what each stage must report.
@@ -364,7 +408,7 @@ fn check_built(
         let (outcome, elapsed) = if stage.loom {
             // A cargo run of its own: the loom feature swaps the lesson's
             // sync primitives, so it is a different build of the crate.
-            match loom_executable(workspace, lesson, stage, opts) {
+            match loom_executable(workspace, lesson, dir, stage, opts) {
                 Ok(exe) => {
                     let names = list_tests(&exe, dir, &opts.cancel);
                     run_stage(&exe, &[], names, dir, lesson.timeout, opts)
@@ -442,6 +486,7 @@ fn check_built(
 fn loom_executable(
     workspace: &Path,
     lesson: &Lesson,
+    dir: &Path,
     stage: &Stage,
     opts: &Options,
 ) -> Result<PathBuf, String> {
@@ -464,7 +509,7 @@ fn loom_executable(
         .executables
         .get(&(lesson.name.clone(), stage.target().to_owned()))
         .cloned()
-        .ok_or_else(|| built.failure_of(&lesson.name))
+        .ok_or_else(|| built.failure_of(&lesson.name, dir))
 }
 
 /// Runs the tests `names` of one stage and reads the verdict. A stage passes
@@ -616,11 +661,13 @@ mod tests {
             title: "Raft".into(),
             difficulty: 5,
             hints: vec!["h".into()],
+            stage_hints: Default::default(),
             timeout: Duration::from_secs(1),
             loom: true,
             exercise_dir: dir.path().to_path_buf(),
             solution_dir: dir.path().to_path_buf(),
             rel_dir: "t/raft".into(),
+            dir_line: 1,
         };
         let got: Vec<(usize, String, bool)> = stages(&lesson)
             .unwrap()

@@ -91,7 +91,11 @@ fn polling<F>(dirs: &[(PathBuf, RecursiveMode)], handler: F) -> Result<PollWatch
 where
     F: notify::EventHandler,
 {
-    let config = notify::Config::default().with_poll_interval(POLL_INTERVAL);
+    // The poller's file times have whole seconds: two saves within one
+    // second look the same, so it compares contents too.
+    let config = notify::Config::default()
+        .with_poll_interval(POLL_INTERVAL)
+        .with_compare_contents(true);
     let mut w = PollWatcher::new(handler, config).context("cannot start polling for changes")?;
     for (dir, mode) in dirs {
         w.watch(dir, *mode)

@@ -22,17 +22,17 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
+use crate::Verdict;
 use crate::app::App;
-use crate::check::{self, Side, Until};
+use crate::check::{self, Options, Side, Until};
 use crate::children::Cancel;
-use crate::commands::{Verdict, options};
 use crate::course::{Course, Lesson};
 use crate::shipped;
-use session::{Effect, Event, Exit, Session};
+use session::{Effect, Event, Exit, Session, View};
 
 /// How long a burst of file events must be quiet before a check starts:
 /// editors save in several steps (write temp, rename, touch).
-const DEBOUNCE: Duration = Duration::from_millis(40);
+const DEBOUNCE: Duration = Duration::from_millis(25);
 
 const NO_TERMINAL: &str = "\
 watch needs an interactive terminal. To check a lesson once, use `sdkata run`,
@@ -83,7 +83,11 @@ pub fn run(poll: bool) -> Result<Verdict> {
     let hints = state
         .lessons
         .iter()
-        .map(|(name, p)| (name.clone(), p.hint_level))
+        .flat_map(|(name, p)| {
+            let stages = p.stage_hint_levels.iter();
+            std::iter::once((session::hint_key(name, None), p.hint_level))
+                .chain(stages.map(|(stage, &level)| (session::hint_key(name, Some(stage)), level)))
+        })
         .collect();
     let first_visit = state.lessons.is_empty();
     let mut session = Session::new(app.course.lessons.clone(), done, hints, current);
@@ -170,18 +174,19 @@ fn apply(
     checker: &Checker,
 ) -> Result<Option<Exit>> {
     let mut redraw = false;
+    // Progress is written (with an fsync) after the frame is drawn, so the
+    // verdict is on screen without waiting for the disk.
+    let mut records = Vec::new();
     for effect in effects {
         match effect {
             Effect::Check { job, lesson } => {
                 let lesson = app.course.lesson(&lesson)?.clone();
-                checker.start(job, Work::One(lesson));
+                checker.start(job, Work::One(Box::new(lesson)));
             }
             Effect::CheckAll { job } => checker.start(job, Work::All(app.course.lessons.clone())),
             Effect::Cancel => checker.cancel(),
-            Effect::Record(report) => {
-                app.record(&report)?;
-            }
-            Effect::RecordAll(reports) => app.record_all(&reports)?,
+            Effect::Record(report) => records.push(vec![*report]),
+            Effect::RecordAll(reports) => records.push(reports),
             Effect::SetCurrent(name) => app.set_current(&name)?,
             Effect::RevealHint(name) => {
                 let lesson = app.course.lesson(&name)?.clone();
@@ -192,6 +197,13 @@ fn apply(
         }
     }
     if redraw {
+        session.max_scroll = screen::draw(&view::frame(session, app))?;
+    }
+    for reports in &records {
+        app.record_all(reports)?;
+    }
+    // The list shows progress as recorded: draw it again once it is.
+    if redraw && !records.is_empty() && matches!(session.view, View::List { .. }) {
         session.max_scroll = screen::draw(&view::frame(session, app))?;
     }
     Ok(None)
@@ -238,7 +250,7 @@ fn sources(lesson: &Lesson) -> BTreeMap<String, String> {
 
 /// What the checker thread is asked for.
 enum Work {
-    One(Lesson),
+    One(Box<Lesson>),
     All(Vec<Lesson>),
 }
 
@@ -307,7 +319,7 @@ impl Checker {
 fn run_job(course: &Course, job: u64, work: Work, cancel: Cancel) -> Event {
     let opts = check::Options {
         cancel,
-        ..options(Side::Exercise, Until::FirstFailure)
+        ..Options::one(Side::Exercise, Until::FirstFailure)
     };
     let caught = catch_unwind(AssertUnwindSafe(|| match &work {
         Work::One(lesson) => Ok(check::check(course, lesson, &opts).map_err(|e| format!("{e:#}"))),

@@ -5,6 +5,8 @@ use std::io::{Write, stdout};
 use anyhow::Result;
 use crossterm::{cursor, queue, terminal};
 
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
 use crate::style::{dim, strip};
 
 /// One frame's content; `draw` fits it to the terminal.
@@ -70,12 +72,12 @@ pub fn draw(frame: &Frame) -> Result<usize> {
     Ok(max_scroll)
 }
 
-/// Splits a line (which may hold ANSI colour codes) into rows of at most
-/// `width` visible characters. Codes stay in the row where they appear; the
-/// terminal carries the colour on.
+/// Splits a line (which may hold ANSI colour codes) into rows at most
+/// `width` terminal columns wide (a CJK character or an emoji takes two).
+/// Codes stay in the row where they appear; the terminal carries the colour on.
 pub fn wrap(line: &str, width: usize) -> Vec<String> {
     let line = line.replace('\t', "    ");
-    if strip(&line).chars().count() <= width {
+    if strip(&line).width() <= width {
         return vec![line];
     }
     let mut rows = Vec::new();
@@ -95,12 +97,13 @@ pub fn wrap(line: &str, width: usize) -> Vec<String> {
             }
             continue;
         }
-        if visible == width {
+        let w = c.width().unwrap_or(0);
+        if visible + w > width && visible > 0 {
             rows.push(std::mem::take(&mut row));
             visible = 0;
         }
         row.push(c);
-        visible += 1;
+        visible += w;
     }
     rows.push(row);
     rows
@@ -119,6 +122,12 @@ mod tests {
         assert_eq!(plain, ["abc", "def", "gh"]);
         assert!(rows[0].starts_with("\x1b[31m"));
         assert_eq!(wrap("short", 10), ["short"]);
+        assert_eq!(
+            wrap("数据库ab", 5),
+            ["数据", "库ab"],
+            "wide characters take two columns"
+        );
+        assert_eq!(wrap("a数", 2), ["a", "数"], "never half a character");
         assert_eq!(wrap("", 10), [""]);
     }
 }

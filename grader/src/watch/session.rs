@@ -84,7 +84,8 @@ pub struct Session {
     pub lessons: Vec<Lesson>,
     /// Lessons done, as the progress file says.
     pub done: BTreeSet<String>,
-    /// Hints revealed per lesson.
+    /// Hints revealed, by `hint_key`: per lesson, and per stage for stages
+    /// with hints of their own.
     pub hints: BTreeMap<String, usize>,
     /// Index into `lessons`.
     pub current: usize,
@@ -100,6 +101,15 @@ pub struct Session {
     pub max_scroll: usize,
     pub message: Option<Message>,
     next_job: u64,
+}
+
+/// Where `Session::hints` counts the hints revealed on `stage` of `lesson`
+/// (`None`: the lesson's general hints).
+pub fn hint_key(lesson: &str, stage: Option<&str>) -> String {
+    match stage {
+        Some(stage) => format!("{lesson}/{stage}"),
+        None => lesson.to_owned(),
+    }
 }
 
 /// A line under the key bar.
@@ -138,8 +148,28 @@ impl Session {
         &self.lessons[self.current]
     }
 
+    /// The stage whose own hints apply: the one the last check stopped at.
+    fn hint_stage(&self) -> Option<&str> {
+        let stage = self
+            .report
+            .as_ref()
+            .filter(|r| r.lesson == self.lesson().name)
+            .and_then(|r| r.current_stage())
+            .map(|s| s.stage.module());
+        self.lesson().hint_stage(stage)
+    }
+
+    /// The hints for where the learner stands, in the order they are revealed.
+    pub fn hints(&self) -> Vec<&str> {
+        self.lesson().hints_at(self.hint_stage())
+    }
+
     pub fn hint_level(&self) -> usize {
-        self.hints.get(&self.lesson().name).copied().unwrap_or(0)
+        self.hints.get(&self.hint_key()).copied().unwrap_or(0)
+    }
+
+    fn hint_key(&self) -> String {
+        hint_key(&self.lesson().name, self.hint_stage())
     }
 
     /// The first check, when watch starts.
@@ -332,8 +362,8 @@ impl Session {
             },
             (_, KeyCode::Char('h')) => {
                 let name = self.lesson().name.clone();
-                let total = self.lesson().hints.len();
-                let level = self.hints.entry(name.clone()).or_default();
+                let total = self.hints().len();
+                let level = self.hints.entry(self.hint_key()).or_default();
                 *level = (*level + 1).min(total);
                 if *level == total {
                     self.message = Some(Message::Info(
@@ -425,11 +455,13 @@ mod tests {
             title: name.to_uppercase(),
             difficulty: 1,
             hints: vec!["one".to_owned(), "two".to_owned()],
+            stage_hints: Default::default(),
             timeout: Duration::from_secs(1),
             loom: false,
             exercise_dir: format!("/x/{name}").into(),
             solution_dir: format!("/s/{name}").into(),
             rel_dir: format!("t/{name}"),
+            dir_line: 1,
         }
     }
 
@@ -445,6 +477,7 @@ mod tests {
     fn report(lesson: &str, pass: bool) -> Report {
         Report {
             lesson: lesson.to_owned(),
+            unavailable: None,
             build_error: None,
             warnings: 0,
             stages: vec![StageReport {
@@ -655,6 +688,25 @@ mod tests {
         s.on(key('h'));
         assert_eq!(s.hint_level(), 2, "no more than there are");
         assert!(matches!(&s.message, Some(Message::Info(m)) if m.contains("last hint")));
+    }
+
+    #[test]
+    fn a_stage_with_hints_of_its_own_counts_them_apart() {
+        let mut s = session();
+        s.lessons[0].stage_hints = BTreeMap::from([("one".to_owned(), vec!["own".to_owned()])]);
+        s.start();
+        assert_eq!(s.hints(), ["one", "two"], "no stage known while checking");
+        s.on(key('h'));
+        s.on(Event::Checked {
+            job: 1,
+            result: Ok(report("a", false)),
+        });
+        assert_eq!(s.hints(), ["own", "one", "two"], "stage `one` failed");
+        assert_eq!(s.hint_level(), 0, "the stage's count starts afresh");
+        s.on(key('h'));
+        assert_eq!(s.hint_level(), 1);
+        assert_eq!(s.hints.get("a"), Some(&1), "the lesson's count is kept");
+        assert_eq!(s.hints.get("a/one"), Some(&1));
     }
 
     #[test]

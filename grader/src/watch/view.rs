@@ -1,7 +1,6 @@
 //! A frame from a session: what the screen shows, built from state alone.
 
 use crate::app::App;
-use crate::commands::header;
 use crate::list;
 use crate::render;
 use crate::style::{bold, dim, green, yellow};
@@ -29,7 +28,7 @@ pub fn frame(session: &Session, app: &App) -> Frame {
     let header = vec![
         format!(
             "{}  {}",
-            header(app, lesson),
+            render::lesson_header(&app.course, lesson),
             render::progress_bar(session.done.len(), session.lessons.len(), 20)
         ),
         format!("{stage}{status}"),
@@ -72,8 +71,9 @@ pub fn frame(session: &Session, app: &App) -> Frame {
 fn lesson_body(session: &Session, app: &App) -> Vec<String> {
     let lesson = session.lesson();
     let mut body = Vec::new();
-    let total_hints = lesson.hints.len();
-    for (i, hint) in lesson.hints.iter().enumerate().take(session.hint_level()) {
+    let hints = session.hints();
+    let total_hints = hints.len();
+    for (i, hint) in hints.iter().enumerate().take(session.hint_level()) {
         body.push(yellow(format!("Hint {}/{total_hints}: {hint}", i + 1)));
     }
     if session.hint_level() > 0 {

@@ -1,5 +1,3 @@
-// Lets the stub compile without warnings; delete this line once you have written the code.
-#![allow(unused_variables, dead_code)]
 //! Structs and methods: an `Employee` whose salary is integer cents.
 //!
 //! Three receivers, three promises:
@@ -10,6 +8,9 @@
 //! Money is never a float. A salary is a whole number of cents, and the one place
 //! where fractions appear (a percentage raise) rounds by a stated rule:
 //! **the raise amount is rounded to a whole cent, half to even** (banker's rounding).
+
+// Lets the stub compile while its bodies are todo!(); delete the next line when you are done.
+#![allow(unused_variables, dead_code)]
 
 use std::fmt;
 

@@ -1,8 +1,9 @@
-// Lets the stub compile without warnings; delete this line once you have written the code.
-#![allow(unused_variables, dead_code)]
 //! Traits: the `Shape` interface, three shapes, and code that depends on the
 //! trait alone, through dynamic dispatch (`&[Box<dyn Shape>]`) and through
 //! generics (`S: Shape`).
+
+// Lets the stub compile while its bodies are todo!(); delete the next line when you are done.
+#![allow(unused_variables, dead_code)]
 
 use std::fmt;
 

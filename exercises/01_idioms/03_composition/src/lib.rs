@@ -1,11 +1,12 @@
-// Lets the stub compile without warnings; delete this line once you have written the code.
-#![allow(unused_variables, dead_code)]
 //! Composition over inheritance: a `Manager` *has* a `Worker` and delegates to
 //! it, and both are usable wherever the shared `Staff` trait is expected.
 //!
 //! There is no `class Manager extends Worker` in Rust. The shared behaviour is a
 //! trait; the shared data is a field; each method the manager wants to keep is
 //! forwarded explicitly, and each it wants to change is written anew.
+
+// Lets the stub compile while its bodies are todo!(); delete the next line when you are done.
+#![allow(unused_variables, dead_code)]
 
 /// Anyone on the payroll.
 pub trait Staff {

@@ -1,11 +1,12 @@
-// Lets the stub compile without warnings; delete this line once you have written the code.
-#![allow(unused_variables, dead_code)]
 //! Encapsulation: a type whose invariant no caller can break.
 //!
 //! Everything lives in the [`employee`] module. Its `Employee` has private fields,
 //! so the only way to make or change one is through functions that check the
 //! rules. In Rust, privacy is per *module*, not per type: code inside `employee`
 //! can touch the fields, code outside (this crate's root included) cannot.
+
+// Lets the stub compile while its bodies are todo!(); delete the next line when you are done.
+#![allow(unused_variables, dead_code)]
 
 pub mod employee {
     //! An employee whose salary always lies in the band of their level.

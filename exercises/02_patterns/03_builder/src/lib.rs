@@ -34,7 +34,7 @@
 //! config.port = 9090; // error[E0616]: field `port` of struct `ServerConfig` is private
 //! ```
 
-// The learner may delete this line once everything is implemented.
+// Lets the stub compile while its bodies are todo!(); delete the next line when you are done.
 #![allow(unused_variables, dead_code)]
 
 use std::error::Error;

@@ -1,6 +1,3 @@
-// Lets the stub compile before you write the code; delete this line when done.
-#![allow(unused_variables, unused_imports, dead_code)]
-
 //! Strategy: one algorithm (shortest path), many interchangeable policies
 //! (how much a road costs for this traveller).
 //!
@@ -10,6 +7,9 @@
 //! over the strategy (static dispatch); [`Navigator`] holds a
 //! `Box<dyn RouteStrategy>` it can swap at runtime (dynamic dispatch). Any
 //! closure `Fn(&Road) -> Option<u64>` is a strategy too.
+
+// Lets the stub compile while its bodies are todo!(); delete the next line when you are done.
+#![allow(unused_variables, unused_imports, dead_code)]
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};

@@ -1,6 +1,3 @@
-// Lets the stub compile before you write the code; delete this line when done.
-#![allow(unused_variables, unused_imports, dead_code)]
-
 //! Observer: a publisher notifies whoever subscribed, without knowing who
 //! they are.
 //!
@@ -11,6 +8,9 @@
 //!   a publish is running.
 //! - [`NewsWire`]: thread-safe; each subscriber gets a [`Feed`], the receiving
 //!   end of a channel, and reads news on its own thread at its own pace.
+
+// Lets the stub compile while its bodies are todo!(); delete the next line when you are done.
+#![allow(unused_variables, unused_imports, dead_code)]
 
 use std::cell::{Cell, RefCell};
 use std::fmt;

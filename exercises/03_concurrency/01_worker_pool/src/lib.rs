@@ -16,7 +16,7 @@
 //! pool.shutdown(); // runs what is queued, then joins every worker
 //! ```
 
-// Lets the stub compile with unused parameters; delete this line once you are done.
+// Lets the stub compile while its bodies are todo!(); delete the next line when you are done.
 #![allow(unused_variables, dead_code)]
 
 pub mod sync;

@@ -18,7 +18,7 @@
 //! assert_eq!(squares, Ok(vec![1, 4, 9, 16, 25]));
 //! ```
 
-// Lets the stub compile with unused parameters; delete this line once you are done.
+// Lets the stub compile while its bodies are todo!(); delete the next line when you are done.
 #![allow(unused_variables, dead_code, unused_imports)]
 
 use std::collections::BTreeMap;

@@ -27,7 +27,7 @@
 //! assert!(bucket.try_acquire(1)); // refilled one token
 //! ```
 
-// Lets the stub compile with unused parameters; delete this line once you are done.
+// Lets the stub compile while its bodies are todo!(); delete the next line when you are done.
 #![allow(unused_variables, dead_code, unused_imports)]
 
 use std::collections::{HashMap, VecDeque};

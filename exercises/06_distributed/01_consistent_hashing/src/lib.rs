@@ -1,5 +1,3 @@
-// Lets the stub compile without warnings while bodies are todo!(); delete it when you are done.
-#![allow(unused_variables, dead_code)]
 //! Consistent hashing with virtual nodes.
 //!
 //! A [`HashRing`] maps keys to nodes so that adding or removing one node moves
@@ -12,6 +10,9 @@
 //! the vnode count and the hash function: not of the order nodes were added
 //! in. That is what lets every client of a cache cluster compute the same owner
 //! for a key without talking to each other.
+
+// Lets the stub compile while its bodies are todo!(); delete the next line when you are done.
+#![allow(unused_variables, dead_code)]
 
 /// A 64-bit hash of bytes. The default is [`kit::hash::hash64`] (XXH3).
 pub type Hasher = fn(&[u8]) -> u64;

@@ -1,5 +1,3 @@
-// Lets the stub compile without warnings while bodies are todo!(); delete it when you are done.
-#![allow(unused_variables, unused_mut, dead_code, unused_imports)]
 //! Snowflake IDs: unique, roughly time-ordered 64-bit IDs made without any
 //! coordination between machines.
 //!
@@ -19,6 +17,9 @@
 //! The generator keeps its whole state, the last (timestamp, sequence) it
 //! issued, in one [`AtomicU64`](crate::sync::AtomicU64) and advances it with a
 //! compare-and-swap loop: no lock, and no lock held while reading the clock.
+
+// Lets the stub compile while its bodies are todo!(); delete the next line when you are done.
+#![allow(unused_variables, unused_mut, dead_code, unused_imports)]
 
 pub mod sync;
 

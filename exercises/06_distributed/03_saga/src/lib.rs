@@ -1,5 +1,3 @@
-// Lets the stub compile without warnings while bodies are todo!(); delete it when you are done.
-#![allow(unused_variables, dead_code, unused_imports)]
 //! An orchestrated saga: a business transaction across services that cannot
 //! share a database transaction, made of local steps, each with a
 //! compensation that semantically undoes it.
@@ -19,6 +17,9 @@
 //! - **One direction.** A saga goes forward until a step fails; from then on
 //!   it only compensates. Recovery follows the log: forward if no step failed,
 //!   backward if one did, never both.
+
+// Lets the stub compile while its bodies are todo!(); delete the next line when you are done.
+#![allow(unused_variables, dead_code, unused_imports)]
 
 use std::collections::HashMap;
 

@@ -1,5 +1,3 @@
-// Lets the stub compile without warnings while bodies are todo!(); delete it when you are done.
-#![allow(unused_variables, dead_code, unused_imports)]
 //! Bloom filters: "have we seen this before?" in a few bits per item.
 //!
 //! A Bloom filter is an array of `m` bits and `k` hash functions. Inserting an
@@ -20,6 +18,9 @@
 //! hashes for a Bloom filter's error rate, at the cost of one hash.
 //!
 //! Bit `b` lives in word `b / 64` at bit position `b % 64`.
+
+// Lets the stub compile while its bodies are todo!(); delete the next line when you are done.
+#![allow(unused_variables, dead_code, unused_imports)]
 
 use std::fmt;
 use std::sync::atomic::AtomicU64;

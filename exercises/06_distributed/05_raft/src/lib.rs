@@ -1,5 +1,3 @@
-// The learner may delete this line once the skeleton is filled in.
-#![allow(unused_variables, dead_code)]
 //! Raft consensus: one node, as a deterministic state machine.
 //!
 //! YOUR TASK: implement [`Raft`]. The message, entry, persisted-state and
@@ -33,6 +31,9 @@
 //! Ousterhout, "In Search of an Understandable Consensus Algorithm", 2014),
 //! plus its section 5.4.2 (commit only current-term entries by counting) and
 //! the fast log back-up of its section 5.3, as MIT 6.5840 teaches it.
+
+// Lets the stub compile while its bodies are todo!(); delete the next line when you are done.
+#![allow(unused_variables, dead_code)]
 
 use std::collections::{BTreeMap, BTreeSet};
 

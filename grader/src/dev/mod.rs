@@ -1,20 +1,23 @@
 //! `sdkata dev`: the maintainers' checks of the course itself.
 
+mod form;
+
 use std::collections::BTreeSet;
 use std::path::Path;
 
 use anyhow::{Context, Result};
 use toml::Table;
 
-use crate::check::{self, Outcome, Side, Until};
-use crate::commands::{Verdict, options_all};
+use crate::Verdict;
+use crate::check::{self, Options, Outcome, Side, Until};
 use crate::course::{Course, Lesson};
 use crate::render;
 use crate::shipped::Shipped;
 use crate::style::{bold, green, red};
 
-/// Checks everything a course must be, reporting every problem found.
-pub fn check() -> Result<Verdict> {
+/// Checks everything a course must be, reporting every problem found;
+/// `static_only` skips building and running the lessons.
+pub fn check(static_only: bool) -> Result<Verdict> {
     let course = Course::discover()?;
     let mut problems: Vec<String> = Vec::new();
 
@@ -42,7 +45,35 @@ pub fn check() -> Result<Verdict> {
         (Err(e), _) | (_, Err(e)) => problems.push(format!("{e:#}")),
     }
 
-    // Build and run only lessons whose crates exist; the rest are reported above.
+    if !static_only {
+        problems.extend(run_problems(&course)?);
+    }
+
+    if problems.is_empty() {
+        println!(
+            "{} {} lessons: layout, manifests, form, fingerprints{}",
+            green("ok"),
+            course.lessons.len(),
+            if static_only {
+                ""
+            } else {
+                ", every stub fails every stage, every solution passes"
+            }
+        );
+        Ok(Verdict::Pass)
+    } else {
+        println!("{}", bold(red(format!("{} problems:", problems.len()))));
+        for p in &problems {
+            println!("- {p}");
+        }
+        Ok(Verdict::Fail)
+    }
+}
+
+/// Builds and runs every lesson whose crates exist (the rest are reported
+/// as layout problems): each stub fails every stage, each solution passes.
+fn run_problems(course: &Course) -> Result<Vec<String>> {
+    let mut problems = Vec::new();
     let runnable: Vec<&Lesson> = course
         .lessons
         .iter()
@@ -53,9 +84,9 @@ pub fn check() -> Result<Verdict> {
         .collect();
     eprintln!("checking {} stubs fail every stage...", runnable.len());
     let stubs = check::check_all(
-        &course,
+        course,
         &runnable,
-        &options_all(Side::Exercise, Until::End),
+        &Options::many(Side::Exercise, Until::End),
         &|_| {},
     )?;
     for r in &stubs {
@@ -87,9 +118,9 @@ pub fn check() -> Result<Verdict> {
     }
     eprintln!("checking {} solutions pass every stage...", runnable.len());
     let solutions = check::check_all(
-        &course,
+        course,
         &runnable,
-        &options_all(Side::Solution, Until::End),
+        &Options::many(Side::Solution, Until::End),
         &|_| {},
     )?;
     for r in &solutions {
@@ -102,21 +133,7 @@ pub fn check() -> Result<Verdict> {
             problems.push(format!("solution {} fails:\n{}", r.lesson, indent(&detail)));
         }
     }
-
-    if problems.is_empty() {
-        println!(
-            "{} {} lessons: layout, manifests, fingerprints, every stub fails every stage, every solution passes",
-            green("ok"),
-            course.lessons.len()
-        );
-        Ok(Verdict::Pass)
-    } else {
-        println!("{}", bold(red(format!("{} problems:", problems.len()))));
-        for p in &problems {
-            println!("- {p}");
-        }
-        Ok(Verdict::Fail)
-    }
+    Ok(problems)
 }
 
 /// Rewrites shipped.toml from the lessons as they are on disk.
@@ -233,6 +250,8 @@ fn lesson_problems(lesson: &Lesson) -> Vec<String> {
                 ));
             }
             spec_problems(lesson, &stages, &mut problems);
+            let modules: Vec<&str> = stages.iter().map(check::Stage::module).collect();
+            problems.extend(form::problems(lesson, &modules));
             stages.iter().map(|s| s.target().to_owned()).collect()
         }
         Err(e) => {
