@@ -48,6 +48,12 @@ pub fn problems(lesson: &Lesson, stages: &[&str]) -> Vec<String> {
         out.push("the solution keeps the stub's allow line; remove it".to_owned());
     }
     out.extend(given_problems(lesson));
+    for file in rust_files(&lesson.exercise_dir.join("tests")) {
+        if let Ok(text) = std::fs::read_to_string(&file) {
+            let rel = file.strip_prefix(&lesson.exercise_dir).unwrap_or(&file);
+            out.extend(proptest_problems(&rel.display().to_string(), &text));
+        }
+    }
     for stage in lesson.stage_hints.keys() {
         if !stages.contains(&stage.as_str()) {
             out.push(format!(
@@ -230,6 +236,20 @@ pub fn stub_problems(text: &str) -> Vec<String> {
     out
 }
 
+/// Every `proptest!` block fixes its seed and writes no failure files: a
+/// spec gives the same verdict on every run and leaves the lesson as shipped.
+pub fn proptest_problems(file: &str, text: &str) -> Vec<String> {
+    let blocks = text.matches("proptest! {").count();
+    let seeded = text.matches("RngSeed::Fixed(").count();
+    let quiet = text.matches("failure_persistence: None").count();
+    if seeded >= blocks && quiet >= blocks {
+        return Vec::new();
+    }
+    vec![format!(
+        "{file} has {blocks} proptest! blocks, {seeded} with `rng_seed: RngSeed::Fixed(..)` and {quiet} with `failure_persistence: None`; every block needs both"
+    )]
+}
+
 /// Files the lesson gives (first line `// Given: ...`) are the same on both
 /// sides.
 fn given_problems(lesson: &Lesson) -> Vec<String> {
@@ -332,6 +352,19 @@ mod tests {
         let prefix = NOTE.replace("**sizing**", "**sizing_x**");
         let p = note_problems("Bloom filters: sized", &["sizing", "membership"], &prefix);
         assert_eq!(p.len(), 1, "a longer name is another stage: {p:?}");
+    }
+
+    #[test]
+    fn property_tests_fix_their_seed_and_write_no_files() {
+        let seeded = "proptest! {\n    #![proptest_config(ProptestConfig { rng_seed: RngSeed::Fixed(1), failure_persistence: None, ..ProptestConfig::default() })]\n}\n";
+        assert!(proptest_problems("t.rs", seeded).is_empty());
+        assert!(proptest_problems("t.rs", "no properties").is_empty());
+        let random = "proptest! {\n    #![proptest_config(ProptestConfig::with_cases(9))]\n}\n";
+        assert!(
+            proptest_problems("t.rs", random)[0].contains("t.rs has 1 proptest! blocks, 0 with")
+        );
+        let two = format!("{seeded}proptest! {{}}\n");
+        assert_eq!(proptest_problems("t.rs", &two).len(), 1, "each block");
     }
 
     fn stub(header: &str) -> String {

@@ -14,7 +14,13 @@ fn rel_eq(a: f64, b: f64, tol: f64) -> bool {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(128))]
+    // A fixed seed, and no failure files beside the shipped tests.
+    #![proptest_config(ProptestConfig {
+        cases: 128,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(202),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn scaling_scales_area_by_k_squared(r in len(), w in len(), h in len(), k in 0.1f64..10.0) {

@@ -139,7 +139,13 @@ fn apply(e: &mut Employee, op: &Op) -> Result<(), EmployeeError> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+    // A fixed seed, and no failure files beside the shipped tests.
+    #![proptest_config(ProptestConfig {
+        cases: 256,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(203),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn constructor_agrees_with_the_rules(n in name(), l in level(), s in salary()) {

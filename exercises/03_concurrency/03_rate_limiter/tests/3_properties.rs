@@ -44,7 +44,13 @@ fn units_in(admitted: &[(u64, u64)], start: u64, len: u64) -> u64 {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(128))]
+    // A fixed seed, and no failure files beside the shipped tests.
+    #![proptest_config(ProptestConfig {
+        cases: 128,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(205),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn sliding_log_never_admits_more_than_the_limit_in_any_window(

@@ -282,7 +282,13 @@ fn scrambled() -> impl Strategy<Value = FixedPartitions> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(200))]
+    // A fixed seed, and no failure files beside the shipped tests.
+    #![proptest_config(ProptestConfig {
+        cases: 200,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(105),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn from_any_table_the_plan_is_valid_minimal_and_balancing(table in scrambled()) {

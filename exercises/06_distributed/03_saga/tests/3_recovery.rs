@@ -243,7 +243,13 @@ fn recovery_finishes_every_unfinished_saga_in_start_order() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(128))]
+    // A fixed seed, and no failure files beside the shipped tests.
+    #![proptest_config(ProptestConfig {
+        cases: 128,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(211),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn any_failure_and_any_crashes_end_done_or_undone(

@@ -138,7 +138,13 @@ fn overfilling_raises_the_rate_as_theory_says() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(128))]
+    // A fixed seed, and no failure files beside the shipped tests.
+    #![proptest_config(ProptestConfig {
+        cases: 128,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(212),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn never_a_false_negative(

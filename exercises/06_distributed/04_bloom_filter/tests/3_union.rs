@@ -61,7 +61,13 @@ fn incompatible_filters_are_refused_and_left_unchanged() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
+    // A fixed seed, and no failure files beside the shipped tests.
+    #![proptest_config(ProptestConfig {
+        cases: 64,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(213),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn union_is_the_filter_of_the_union(
