@@ -1,0 +1,579 @@
+//! Caching: an O(1) LRU, expiry, the four strategies, stampedes and stale fills.
+//!
+//! Build, in this order (the stages follow it):
+//! - [`LruCache`]: a bounded map that evicts the least recently used entry,
+//!   every operation O(1): a `HashMap` from key to entry index, and a doubly
+//!   linked list kept in a `Vec` and linked by index (no `unsafe`).
+//! - [`TtlCache`]: entries that expire `ttl` after they were put, measured on
+//!   an injected [`Clock`], with optional jitter so that keys put together do
+//!   not all expire together.
+//! - The four strategies over a [`Database`]: [`CacheAside`] (the application
+//!   fills and invalidates), [`ReadThrough`] (the cache loads on a miss),
+//!   [`WriteThrough`] (writes go to the database and the cache together) and
+//!   [`WriteBack`] (writes stay in the cache until flushed or evicted).
+//! - [`ReadThrough`] is shared by threads and collapses a stampede: however
+//!   many callers miss on one key at once, one of them loads it and the others
+//!   wait for that load (single-flight).
+//! - [`LeaseCache`]: the cache server [`CacheAside`] talks to; its leases
+//!   refuse a fill that a concurrent write has made stale.
+//!
+//! Locks, condition variables and atomics come from [`sync`] only (never
+//! `std::sync` directly), so that the stampede is model-checked by loom
+//! (`cargo test -p caching --features loom --test 8_loom`) and runs on real
+//! threads. Read README.md first. The private fields are a suggestion; the
+//! public API is fixed.
+//!
+//! ```
+//! use caching::LruCache;
+//!
+//! let mut cache = LruCache::new(2);
+//! cache.put("a", 1);
+//! cache.put("b", 2);
+//! assert_eq!(cache.get(&"a"), Some(&1)); // "a" is now the most recent...
+//! assert_eq!(cache.put("c", 3), Some(("b", 2))); // ...so "b" is evicted
+//! assert_eq!(cache.peek(&"b"), None);
+//! ```
+
+// Lets the stub compile while its bodies are todo!(); delete the next line when you are done.
+#![allow(unused_variables, dead_code, unused_imports)]
+#![forbid(unsafe_code)]
+
+pub mod sync;
+
+use std::collections::{HashMap, HashSet};
+use std::hash::Hash;
+use std::mem;
+use std::time::Duration;
+
+use kit::clock::Clock;
+use kit::rng::Rng;
+
+use sync::{Arc, AtomicUsize, Condvar, Mutex, MutexGuard, Ordering};
+
+// ---------------------------------------------------------------------------
+// The database behind the caches
+// ---------------------------------------------------------------------------
+
+/// The system of record behind a cache: slow, authoritative, and what a
+/// cache exists to spare. Tests supply one that counts every call, so "a hit
+/// makes no load" and "a flush makes one store per dirty key" are exact
+/// assertions.
+pub trait Database<K, V> {
+    /// The current value of `key`, or `None` if the database has none.
+    fn load(&self, key: &K) -> Option<V>;
+
+    /// Makes `value` the current value of `key`.
+    fn store(&self, key: &K, value: &V);
+}
+
+// Given: a shared reference or an `Arc` to a database is a database, so a
+// test can keep a handle on the one it gave a cache.
+impl<K, V, D: Database<K, V> + ?Sized> Database<K, V> for &D {
+    fn load(&self, key: &K) -> Option<V> {
+        (**self).load(key)
+    }
+    fn store(&self, key: &K, value: &V) {
+        (**self).store(key, value)
+    }
+}
+
+impl<K, V, D: Database<K, V> + ?Sized> Database<K, V> for Arc<D> {
+    fn load(&self, key: &K) -> Option<V> {
+        (**self).load(key)
+    }
+    fn store(&self, key: &K, value: &V) {
+        (**self).store(key, value)
+    }
+}
+
+/// Locks ignoring poison: no critical section in this crate can panic
+/// half-way through an update (database calls run outside every lock).
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+// ---------------------------------------------------------------------------
+// Stage 1: LruCache
+// ---------------------------------------------------------------------------
+
+/// Index of the sentinel link: its `next` is the most recent entry, its
+/// `prev` the least recent, and an empty list is the sentinel linked to
+/// itself. Entry `i` owns link `i + 1`.
+const SENTINEL: usize = 0;
+
+/// A map of at most `capacity` entries that, when full, evicts the least
+/// recently used one.
+///
+/// "Used" means [`put`](Self::put) or [`get`](Self::get); [`peek`](Self::peek)
+/// reads without using. Every operation is O(1): `get`, `peek`, `put` and
+/// `remove` hash the key and compare keys a constant number of times whatever
+/// the number of entries (a test counts the calls of `Hash::hash` and
+/// `PartialEq::eq` on its key type: at most 16 per operation on average, the
+/// same for 10 000 entries as for 10). A `Vec` scanned for the key, or a
+/// `VecDeque` of keys searched to move one to the front, is O(n) and fails.
+#[derive(Debug)]
+pub struct LruCache<K, V> {
+    /// Key -> index of its entry in `entries`.
+    map: HashMap<K, usize>,
+    /// The entries, dense: `remove` moves the last one into the hole.
+    entries: Vec<Entry<K, V>>,
+    /// The order of use, a doubly linked list by index: `links[0]` is the
+    /// sentinel, `links[i + 1]` belongs to `entries[i]`. The sentinel spares
+    /// every "is this the head? the tail? the only entry?" branch.
+    links: Vec<Link>,
+    capacity: usize,
+}
+
+#[derive(Debug)]
+struct Entry<K, V> {
+    key: K,
+    value: V,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Link {
+    /// Towards the most recent end.
+    prev: usize,
+    /// Towards the least recent end.
+    next: usize,
+}
+
+impl<K, V> LruCache<K, V> {
+    /// The most entries this cache holds.
+    pub fn capacity(&self) -> usize {
+        todo!("the capacity it was made with")
+    }
+
+    /// The number of entries held.
+    pub fn len(&self) -> usize {
+        todo!("the number of entries")
+    }
+
+    /// True if no entry is held.
+    pub fn is_empty(&self) -> bool {
+        todo!("no entries")
+    }
+
+    /// The entries, most recently used first (without using them).
+    pub fn iter(&self) -> Iter<'_, K, V> {
+        todo!("an iterator that starts at the sentinel's next")
+    }
+
+    /// Moves link `l` to the most recent end.
+    fn promote(&mut self, l: usize) {
+        todo!("unlink it, then link it at the front (unless it is there already)")
+    }
+
+    /// Takes link `l` out of the list (its own fields are left stale).
+    fn unlink(&mut self, l: usize) {
+        todo!("point its neighbours at each other")
+    }
+
+    /// Puts link `l` (not in the list) at the most recent end.
+    fn link_front(&mut self, l: usize) {
+        todo!("between the sentinel and the current most recent")
+    }
+}
+
+impl<K: Eq + Hash + Clone, V> LruCache<K, V> {
+    /// An empty cache holding at most `capacity` entries. A cache of
+    /// capacity 0 holds nothing: every `put` hands its entry straight back
+    /// as evicted.
+    pub fn new(capacity: usize) -> Self {
+        todo!("an empty map, no entries, and the sentinel linked to itself")
+    }
+
+    /// The value of `key`, which becomes the most recently used entry.
+    pub fn get(&mut self, key: &K) -> Option<&V> {
+        todo!("find the entry through the map, promote its link, return its value")
+    }
+
+    /// The value of `key`, leaving the order of use unchanged.
+    pub fn peek(&self, key: &K) -> Option<&V> {
+        todo!("find the entry through the map; do not touch the links")
+    }
+
+    /// Stores `value` under `key` as the most recently used entry.
+    ///
+    /// If `key` is present, its value is replaced (the old one is dropped)
+    /// and nothing is evicted: returns `None`. Otherwise, if the cache is
+    /// full, the least recently used entry is evicted to make room and
+    /// returned; a cache of capacity 0 returns `Some((key, value))` itself.
+    pub fn put(&mut self, key: K, value: V) -> Option<(K, V)> {
+        // TODO: present -> replace and promote; capacity 0 -> hand it back;
+        // room -> push an entry and its link; full -> reuse the least
+        // recent entry's slot for the new one and return the old pair.
+        todo!("insert or replace, evicting the least recently used when full")
+    }
+
+    /// Removes `key`, returning its value if it was present.
+    pub fn remove(&mut self, key: &K) -> Option<V> {
+        todo!("unlink it, swap_remove the entry and its link, fix up the one that moved")
+    }
+}
+
+/// The entries of an [`LruCache`], most recently used first. It knows how
+/// many entries remain ([`ExactSizeIterator`]).
+#[derive(Debug)]
+pub struct Iter<'a, K, V> {
+    entries: &'a [Entry<K, V>],
+    links: &'a [Link],
+    /// The link of the next entry to yield; the sentinel at the end.
+    next: usize,
+    remaining: usize,
+}
+
+impl<'a, K, V> Iterator for Iter<'a, K, V> {
+    type Item = (&'a K, &'a V);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        todo!("the entry of link `next` (none at the sentinel), then follow its link")
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        todo!("exactly `remaining`")
+    }
+}
+
+impl<K, V> ExactSizeIterator for Iter<'_, K, V> {}
+
+// ---------------------------------------------------------------------------
+// Stage 2: TtlCache
+// ---------------------------------------------------------------------------
+
+/// An [`LruCache`] whose entries expire: an entry put at time `t` with a
+/// time-to-live `d` is returned until just before `t + d` and never from
+/// `t + d` on (the boundary is exclusive: at exactly `t + d` it has expired).
+///
+/// Time is [`Clock::monotonic`], so a jump of the wall clock neither expires
+/// nor revives anything. Expiry is lazy, as in Redis: an expired entry stays
+/// in memory (and counts in [`len`](Self::len)) until `get` or `remove` finds
+/// it, [`purge_expired`](Self::purge_expired) sweeps it, or eviction pushes
+/// it out. When full, `put` evicts the least recently used entry, expired or
+/// not (finding the expired ones would take a scan).
+#[derive(Debug)]
+pub struct TtlCache<K, V, C> {
+    /// Each value with the monotonic time at which it expires.
+    entries: LruCache<K, (V, Duration)>,
+    ttl: Duration,
+    /// Maximum jitter and the generator that draws it.
+    jitter: Option<(Duration, Rng)>,
+    clock: C,
+}
+
+impl<K: Eq + Hash + Clone, V, C: Clock> TtlCache<K, V, C> {
+    /// At most `capacity` entries, each living `ttl` from its `put`. A `ttl`
+    /// of zero makes every entry expire the instant it is put.
+    pub fn new(capacity: usize, ttl: Duration, clock: C) -> Self {
+        todo!("an LruCache of (value, expiry time), no jitter")
+    }
+
+    /// Like [`new`](Self::new), but each `put` draws its entry's time-to-live
+    /// uniformly from `[ttl - jitter, ttl]` with `rng`, so that keys put at
+    /// the same moment expire spread over `jitter` instead of all at once.
+    /// No entry ever lives longer than `ttl`.
+    ///
+    /// # Panics
+    /// If `jitter > ttl`, with "jitter must not exceed the ttl".
+    pub fn with_jitter(
+        capacity: usize,
+        ttl: Duration,
+        jitter: Duration,
+        clock: C,
+        rng: Rng,
+    ) -> Self {
+        todo!("check the jitter, then like new")
+    }
+
+    /// Stores `value` under `key` as the most recent entry, living from now
+    /// for the ttl (a new one, if the key was already there).
+    pub fn put(&mut self, key: K, value: V) {
+        todo!("expiry = now + ttl (minus a random jitter); store it with the value")
+    }
+
+    /// The value of `key` if it has not expired (it becomes the most recent
+    /// entry). An expired entry found here is removed and `None` returned.
+    pub fn get(&mut self, key: &K) -> Option<&V> {
+        todo!("peek at the expiry; expired (expiry <= now) -> remove; else get")
+    }
+
+    /// Removes `key`, returning its value if it had not expired.
+    pub fn remove(&mut self, key: &K) -> Option<V> {
+        todo!("remove it; return the value only if it was live")
+    }
+
+    /// Removes every expired entry and returns how many there were: the
+    /// periodic sweep that frees what no `get` will ever ask for again.
+    /// O(len).
+    pub fn purge_expired(&mut self) -> usize {
+        todo!("collect the expired keys, remove them, count them")
+    }
+
+    /// Entries held, including expired ones not yet removed.
+    pub fn len(&self) -> usize {
+        todo!("entries held")
+    }
+
+    /// True if no entry is held.
+    pub fn is_empty(&self) -> bool {
+        todo!("no entries held")
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Stages 3 and 6: cache-aside over a cache server with leases
+// ---------------------------------------------------------------------------
+
+/// Permission to fill one key, handed out by [`LeaseCache::get`] on a miss.
+/// Opaque; every lease a cache issues is distinct.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Lease(u64);
+
+/// The answer of [`LeaseCache::get`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lookup<V> {
+    /// The cached value.
+    Hit(V),
+    /// Not cached: load the value and offer it back with this lease.
+    Miss(Lease),
+}
+
+/// A cache server in the style of memcached with leases (Facebook, "Scaling
+/// Memcache at Facebook", NSDI 2013): a bounded LRU of values whose fills
+/// are accepted only with a valid lease.
+///
+/// The rules, per key:
+/// - `get` of a cached key is a hit (and uses the entry, as in [`LruCache`]).
+/// - `get` of a key not cached issues a fresh lease, which replaces (voids)
+///   any lease issued earlier for that key: only the latest reader may fill.
+/// - `set` with the key's current lease stores the value and uses up the
+///   lease (a second `set` with it is refused). Any other lease is refused:
+///   `set` returns false and stores nothing.
+/// - `delete` removes the value and voids the key's lease, so a reader that
+///   loaded before a write cannot fill its (now stale) value after it.
+/// - Leases are bounded like entries: at most `capacity` keys have one, and
+///   issuing a lease for one more key voids the least recently issued. A
+///   voided lease only costs a refill: refusing a fill is always safe.
+#[derive(Debug)]
+pub struct LeaseCache<K, V> {
+    entries: LruCache<K, V>,
+    leases: LruCache<K, Lease>,
+    next_lease: u64,
+}
+
+impl<K: Eq + Hash + Clone, V: Clone> LeaseCache<K, V> {
+    /// An empty cache of at most `capacity` values (and as many leases).
+    pub fn new(capacity: usize) -> Self {
+        todo!("an LruCache of values, an LruCache of leases, a lease counter")
+    }
+
+    /// A hit with a copy of the cached value, or a miss with a new lease.
+    pub fn get(&mut self, key: &K) -> Lookup<V> {
+        todo!("hit, or issue a new lease for the key (replacing any older one)")
+    }
+
+    /// Stores `value` if `lease` is `key`'s current lease, using it up;
+    /// returns whether it stored.
+    pub fn set(&mut self, key: K, value: V, lease: Lease) -> bool {
+        todo!("refuse unless it is the key's current lease; else use it up and store")
+    }
+
+    /// Removes `key`'s value and voids its lease.
+    pub fn delete(&mut self, key: &K) {
+        todo!("remove the value and the lease")
+    }
+}
+
+/// Cache-aside (lazy loading): the application talks to the cache and the
+/// database itself. Shared by threads (`&self`); the cache lock is never held
+/// during a database call.
+///
+/// - `read`: ask the cache; on a miss, load from the database and offer the
+///   value back to the cache with the miss's lease. A key the database does
+///   not have is not cached (every read of it loads again).
+/// - `write`: store in the database first, then delete the key from the
+///   cache (invalidate, not update: the next read loads the new value).
+///   Deleting first would let a reader refill the old value in between.
+#[derive(Debug)]
+pub struct CacheAside<K, V, D> {
+    cache: Mutex<LeaseCache<K, V>>,
+    db: D,
+}
+
+impl<K: Eq + Hash + Clone, V: Clone, D: Database<K, V>> CacheAside<K, V, D> {
+    /// Cache-aside over `db` with a [`LeaseCache`] of `capacity`.
+    pub fn new(capacity: usize, db: D) -> Self {
+        todo!("a LeaseCache behind a Mutex, and the database")
+    }
+
+    /// The value of `key`: from the cache, or loaded (and filled, if the
+    /// lease is still good). Returns what it loaded even if the fill was
+    /// refused.
+    pub fn read(&self, key: &K) -> Option<V> {
+        todo!("get; on a miss, unlock, load, then set with the lease")
+    }
+
+    /// Writes `value` to the database, then invalidates `key` in the cache.
+    pub fn write(&self, key: K, value: V) {
+        todo!("store, then delete (in that order)")
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Stages 3, 5 and 8: read-through with single-flight
+// ---------------------------------------------------------------------------
+
+/// A read-through cache shared by threads: `get` answers from an
+/// [`LruCache`] of `capacity`, and on a miss loads the key from the database
+/// itself and caches it. A key the database does not have is not cached.
+///
+/// Single-flight: while a load of a key is in progress, every other caller
+/// that misses on that key waits for it and gets its result (`Some` or
+/// `None`) instead of loading again, so 100 concurrent misses on one key make
+/// exactly one load. A load of one key never blocks callers of other keys:
+/// no lock is held during a database call. If a load panics, the panic goes
+/// to the caller that ran it; the callers waiting for it are not left
+/// hanging: they retry, and one of them loads again.
+#[derive(Debug)]
+pub struct ReadThrough<K, V, D> {
+    state: Mutex<Shared<K, V>>,
+    waiters: AtomicUsize,
+    db: D,
+}
+
+#[derive(Debug)]
+struct Shared<K, V> {
+    cache: LruCache<K, V>,
+    /// The load in progress for each key being loaded.
+    flights: HashMap<K, Arc<Flight<V>>>,
+}
+
+/// One load in progress; its waiters sleep on `done`.
+#[derive(Debug)]
+struct Flight<V> {
+    outcome: Mutex<Outcome<V>>,
+    done: Condvar,
+}
+
+#[derive(Debug)]
+enum Outcome<V> {
+    Loading,
+    Loaded(Option<V>),
+    /// The load panicked: nothing to share, try again.
+    Abandoned,
+}
+
+impl<K: Eq + Hash + Clone, V: Clone, D: Database<K, V>> ReadThrough<K, V, D> {
+    /// A read-through cache of `capacity` entries over `db`. Capacity 0
+    /// caches nothing (but concurrent misses are still collapsed).
+    pub fn new(capacity: usize, db: D) -> Self {
+        todo!("an empty cache, no flights, no waiters")
+    }
+
+    /// The value of `key`: cached, or loaded once however many callers ask
+    /// for it at the same time.
+    pub fn get(&self, key: &K) -> Option<V> {
+        // TODO: under the lock: a hit returns; a flight for the key means
+        // wait for it (counted in `waiters`); no flight means register one
+        // and load, without the lock. Then fill the cache and retire the
+        // flight in one critical section, publish the result, wake the
+        // waiters. What happens to the waiters if the load panics?
+        todo!("hit, or follow the flight in progress, or lead a new one")
+    }
+
+    /// How many callers are waiting right now for another caller's load (for
+    /// monitoring, and so a test can tell that a stampede has fully formed).
+    pub fn waiters(&self) -> usize {
+        todo!("the number of callers waiting for another's load")
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Stage 3: write-through
+// ---------------------------------------------------------------------------
+
+/// Write-through: every `put` goes to the database and to the cache before it
+/// returns, so the cache never holds a value the database lacks, and a read
+/// right after a write is a hit. Reads are read-through over an
+/// [`LruCache`] of `capacity` (a key the database lacks is not cached).
+/// Single-threaded (`&mut self`).
+#[derive(Debug)]
+pub struct WriteThrough<K, V, D> {
+    cache: LruCache<K, V>,
+    db: D,
+}
+
+impl<K: Eq + Hash + Clone, V: Clone, D: Database<K, V>> WriteThrough<K, V, D> {
+    /// Write-through over `db` with a cache of `capacity` entries.
+    pub fn new(capacity: usize, db: D) -> Self {
+        todo!("an LruCache and the database")
+    }
+
+    /// The value of `key`: cached, or loaded and cached.
+    pub fn get(&mut self, key: &K) -> Option<V> {
+        todo!("hit, or load and cache")
+    }
+
+    /// Stores `value` in the database (one store), then in the cache.
+    pub fn put(&mut self, key: K, value: V) {
+        todo!("store, then cache")
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Stage 4: write-back
+// ---------------------------------------------------------------------------
+
+/// Write-back (write-behind): `put` writes the cache only and marks the key
+/// dirty; the database sees it later, once, however many times it was
+/// written in between:
+/// - [`flush`](Self::flush) stores every dirty entry (its latest value) and
+///   makes it clean;
+/// - evicting a dirty entry stores it first (evicting a clean one stores
+///   nothing);
+/// - with capacity 0 nothing stays in the cache, so every `put` is stored
+///   at once.
+///
+/// Reads are read-through (a miss loads and caches a clean entry; a key the
+/// database lacks is not cached) and see the latest `put` without a load.
+/// Dropping a `WriteBack` does **not** flush: it models a crash, and loses
+/// exactly the writes made since each key was last stored. Single-threaded
+/// (`&mut self`).
+#[derive(Debug)]
+pub struct WriteBack<K, V, D> {
+    cache: LruCache<K, V>,
+    /// Keys whose cached value the database has not seen yet.
+    dirty: HashSet<K>,
+    db: D,
+}
+
+impl<K: Eq + Hash + Clone, V: Clone, D: Database<K, V>> WriteBack<K, V, D> {
+    /// Write-back over `db` with a cache of `capacity` entries.
+    pub fn new(capacity: usize, db: D) -> Self {
+        todo!("an LruCache, an empty dirty set, the database")
+    }
+
+    /// The value of `key`: the cached one (dirty or clean), or loaded and
+    /// cached clean.
+    pub fn get(&mut self, key: &K) -> Option<V> {
+        todo!("hit, or load and cache clean (an eviction may have to store)")
+    }
+
+    /// Writes `value` to the cache only and marks `key` dirty.
+    pub fn put(&mut self, key: K, value: V) {
+        todo!("cache it dirty; store what its eviction pushed out, if that was dirty")
+    }
+
+    /// Stores every dirty entry once and makes it clean; returns how many
+    /// were stored.
+    pub fn flush(&mut self) -> usize {
+        todo!("store each dirty entry's cached value, then clear the dirty set")
+    }
+
+    /// How many cached entries the database has not seen yet.
+    pub fn dirty_len(&self) -> usize {
+        todo!("the size of the dirty set")
+    }
+}
