@@ -195,6 +195,32 @@ fn only_transient_failures_are_retryable() {
 }
 
 #[test]
+fn only_a_system_error_leaves_the_charge_in_doubt() {
+    assert!(
+        PaymentError::GatewayFailure.outcome_in_doubt(),
+        "code 96 may come after the charge was made: resending it unsettled may charge twice"
+    );
+    let certain = [
+        PaymentError::InvalidAmount(AmountError::NotPositive),
+        PaymentError::Declined,
+        PaymentError::InvalidAccount,
+        PaymentError::InsufficientFunds,
+        PaymentError::CardExpired,
+        PaymentError::LimitExceeded,
+        PaymentError::IssuerUnavailable,
+        PaymentError::DuplicateTransaction,
+        PaymentError::UnknownCode(99),
+    ];
+    for e in certain {
+        assert!(
+            !e.outcome_in_doubt(),
+            "{e:?} charged nothing: its outcome is not in doubt (an issuer that was never \
+             reached, or a refusal)"
+        );
+    }
+}
+
+#[test]
 fn errors_read_well_and_chain_their_cause() {
     let all = [
         PaymentError::InvalidAmount(AmountError::FractionOfCent),

@@ -224,7 +224,9 @@ impl<C: Clock> RateLimiter for SlidingCounter<C> {
 /// by `make`, and forgotten once the key has been idle for `idle_ttl`.
 ///
 /// Choose `idle_ttl` at least as long as the limiter takes to forget a key's
-/// history by itself (the window, or `capacity / rate` for a bucket): then
+/// history by itself (one window for a fixed window or a sliding log, two
+/// for a sliding counter, whose previous window still counts; `capacity /
+/// rate` for a bucket): then
 /// evicting a key and starting it afresh admits nothing the old limiter
 /// would have refused, and memory holds only the keys active in the last
 /// `idle_ttl`.

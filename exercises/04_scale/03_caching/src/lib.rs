@@ -113,6 +113,16 @@ const SENTINEL: usize = 0;
 /// `PartialEq::eq` on its key type: at most 16 per operation on average, the
 /// same for 10 000 entries as for 10). A `Vec` scanned for the key, or a
 /// `VecDeque` of keys searched to move one to the front, is O(n) and fails.
+///
+/// Its memory is bounded by its capacity, and a full cache reuses room
+/// rather than allocating: a test counts the allocations and live bytes of
+/// its thread. Once full, 50 000 operations may allocate at most 50 times
+/// (the `HashMap`'s occasional rehash), so an evicted entry's room must be
+/// reused in place, not freed and allocated again; a `BTreeMap` ordered by a
+/// use counter (O(log n), allocating and freeing tree nodes as it goes)
+/// fails. And the bytes held after 100 000 removes and puts are at most
+/// twice those held after 1 000: a slab that never reuses the slots that
+/// `remove` frees grows without bound.
 #[derive(Debug)]
 pub struct LruCache<K, V> {
     /// Key -> index of its entry in `entries`.

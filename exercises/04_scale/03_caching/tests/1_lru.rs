@@ -8,7 +8,7 @@ use std::hash::{Hash, Hasher};
 use caching::LruCache;
 use proptest::prelude::*;
 
-use crate::common::ModelLru;
+use crate::common::{ModelLru, allocations, live_bytes};
 
 fn keys<K: Clone, V>(cache: &LruCache<K, V>) -> Vec<K> {
     cache.iter().map(|(k, _)| k.clone()).collect()
@@ -293,4 +293,64 @@ fn every_operation_is_constant_time_whatever_the_size() {
              index, in O(1)."
         );
     }
+}
+
+// ---- Bounded memory, counted: allocations and live bytes of this thread ----
+
+/// Drives a full cache through `rounds` rounds of every operation: gets and
+/// peeks (hits and misses), puts that evict, removals and puts into the room
+/// just freed.
+fn churn(cache: &mut LruCache<u64, u64>, first: u64, rounds: u64) {
+    for j in first..first + rounds {
+        cache.get(&(j * 7_919 % 1_000)); // a hit or a miss: either way no room is needed
+        cache.peek(&(j * 31 % 1_000));
+        cache.put(1_000_000 + j, j); // a new key: evicts
+        cache.remove(&(1_000_000 + j));
+        cache.put(1_000_000 + j, j); // back into the room just freed
+    }
+}
+
+#[test]
+fn a_full_cache_reuses_its_room_instead_of_allocating() {
+    let mut cache = LruCache::new(1_000);
+    for k in 0..1_000 {
+        cache.put(k, k);
+    }
+    churn(&mut cache, 0, 1_000); // let the HashMap settle on its size
+    let before = allocations();
+    churn(&mut cache, 1_000, 10_000);
+    let made = allocations() - before;
+    assert!(
+        made <= 50,
+        "50,000 operations on a full cache of 1,000 entries allocated {made} times (at most 50 \
+         allowed, for the HashMap's occasional rehash): a full cache must reuse the evicted \
+         entry's room. A tree ordered by a use counter (O(log n), and it allocates and frees \
+         nodes as it goes) or a node allocated per put fails this."
+    );
+}
+
+#[test]
+fn memory_stays_bounded_by_the_capacity() {
+    let start = live_bytes();
+    let mut cache = LruCache::new(100);
+    for k in 0..100 {
+        cache.put(k, k);
+    }
+    for j in 0..1_000 {
+        cache.remove(&(j % 100));
+        cache.put(j % 100, j);
+    }
+    let settled = live_bytes() - start;
+    for j in 0..100_000 {
+        cache.remove(&(j % 100));
+        cache.put(j % 100, j);
+    }
+    let after = live_bytes() - start;
+    assert!(
+        after <= 2 * settled,
+        "a cache of 100 entries held {settled} bytes, and {after} bytes after 100,000 more \
+         removes and puts: its memory must stay proportional to its capacity. A slab that never \
+         reuses the slots that `remove` frees grows without bound."
+    );
+    drop(cache);
 }

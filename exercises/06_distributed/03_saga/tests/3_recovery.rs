@@ -88,7 +88,9 @@ fn baseline(faults: &Faults) -> (Outcome, usize) {
 }
 
 /// Runs saga 1, crashing before each log write in `crashes` in turn, restarting
-/// a new orchestrator each time (recover, then the client's retry of the order).
+/// a new orchestrator each time. Each new process recovers; the client places
+/// the order again only if the log never saw it start (then nothing may have
+/// been sent), so recovery alone must finish a saga the log knows.
 fn run_with_crashes(faults: &Faults, crashes: &[usize]) -> (Handle, Outcome) {
     let h = Handle::new(faults.clone());
     h.restart(crashes.first().copied());
@@ -105,10 +107,29 @@ fn run_with_crashes(faults: &Faults, crashes: &[usize]) -> (Handle, Outcome) {
         h.restart(next.map(|n| n.max(len)));
         let mut fresh = h.orchestrator(Config::default());
         result = match fresh.recover() {
-            Ok(recovered) => {
-                assert!(recovered.len() <= 1);
-                fresh.run(1)
-            }
+            Ok(recovered) => match recovered.as_slice() {
+                [(1, outcome)] => Ok(outcome.clone()),
+                [] => {
+                    let w = h.w();
+                    assert!(
+                        w.log.is_empty(),
+                        "recover() finished nothing, but the log shows saga 1 started and \
+                         unfinished: {:?}. Recovery must finish it by itself; no client \
+                         is bound to place the order again.",
+                        w.log
+                    );
+                    assert!(
+                        w.calls.is_empty(),
+                        "the process died before the log knew saga 1, yet it had sent {:?}: \
+                         write Started before the first command, or a crash leaves effects \
+                         that no recovery will complete or undo",
+                        w.calls
+                    );
+                    drop(w);
+                    fresh.run(1) // the order was never taken: the client places it again
+                }
+                other => panic!("only saga 1 ran, yet recover() returned {other:?}"),
+            },
             Err(Crashed) => Err(Crashed),
         };
     }

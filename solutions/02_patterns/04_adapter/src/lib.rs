@@ -135,11 +135,22 @@ impl PaymentError {
     /// Whether the same payment may succeed if tried again later: only
     /// [`PaymentError::IssuerUnavailable`] and [`PaymentError::GatewayFailure`].
     /// Everything else fails again for the same reason (or was a duplicate).
+    /// "May succeed later" is not "safe to send again": see
+    /// [`outcome_in_doubt`](Self::outcome_in_doubt).
     pub fn is_retryable(&self) -> bool {
         matches!(
             self,
             PaymentError::IssuerUnavailable | PaymentError::GatewayFailure
         )
+    }
+
+    /// Whether the payment may have been made although an error came back:
+    /// only [`PaymentError::GatewayFailure`] (code 96, a failure perhaps after
+    /// the charge). Such a payment must be settled (looked up or reversed)
+    /// before it is sent again, or the customer may pay twice. Every other
+    /// error certainly charged nothing.
+    pub fn outcome_in_doubt(&self) -> bool {
+        matches!(self, PaymentError::GatewayFailure)
     }
 }
 

@@ -13,7 +13,10 @@
 //!   it did per (saga, step) and applies each effect at most once.
 //! - **A durable saga log.** The orchestrator writes what it learned
 //!   ([`Record`]) *after* each reply and before acting on it, so a crashed
-//!   orchestrator rebuilds its place from the log and resumes.
+//!   orchestrator rebuilds its place from the log and resumes. `Started`
+//!   comes first, before any command is sent: recovery finishes only the
+//!   sagas the log knows, so a command sent for a saga the log has never
+//!   seen leaves an effect that nobody will complete or undo.
 //! - **One direction.** A saga goes forward until a step fails; from then on
 //!   it only compensates. Recovery follows the log: forward if no step failed,
 //!   backward if one did, never both.

@@ -218,3 +218,54 @@ pub fn watchdog<T: Send + 'static>(
         Err(mpsc::RecvTimeoutError::Disconnected) => panic!("{what} panicked (see above)"),
     }
 }
+
+// ---- Memory, counted: an allocator that counts per thread ----
+
+/// The system allocator, counting the allocations and live bytes of each
+/// thread (tests run side by side on threads of their own, and each measures
+/// only what its own thread did).
+struct Counting;
+
+thread_local! {
+    static ALLOCATIONS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    static LIVE_BYTES: std::cell::Cell<i64> = const { std::cell::Cell::new(0) };
+}
+
+fn count(allocations: u64, bytes: i64) {
+    // try_with: the allocator also runs while a thread is being torn down.
+    let _ = ALLOCATIONS.try_with(|a| a.set(a.get() + allocations));
+    let _ = LIVE_BYTES.try_with(|b| b.set(b.get() + bytes));
+}
+
+unsafe impl std::alloc::GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        count(1, layout.size() as i64);
+        // SAFETY: forwarded unchanged to the system allocator.
+        unsafe { std::alloc::System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        count(0, -(layout.size() as i64));
+        // SAFETY: `ptr` came from `alloc` or `realloc` above, with `layout`.
+        unsafe { std::alloc::System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, size: usize) -> *mut u8 {
+        count(1, size as i64 - layout.size() as i64);
+        // SAFETY: forwarded unchanged to the system allocator.
+        unsafe { std::alloc::System.realloc(ptr, layout, size) }
+    }
+}
+
+#[global_allocator]
+static COUNTING: Counting = Counting;
+
+/// Allocations (including reallocations) made by this thread so far.
+pub fn allocations() -> u64 {
+    ALLOCATIONS.with(std::cell::Cell::get)
+}
+
+/// Bytes this thread has allocated and not yet freed.
+pub fn live_bytes() -> i64 {
+    LIVE_BYTES.with(std::cell::Cell::get)
+}
