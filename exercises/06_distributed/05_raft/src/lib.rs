@@ -352,7 +352,10 @@ impl Raft {
     ///   then handle the message as a follower.
     /// - `msg.term() < term`: stale. Answer a RequestVote with
     ///   `granted: false` and an AppendEntries with `success: false`, both
-    ///   carrying our term so the sender steps down; drop stale replies.
+    ///   carrying our term so the sender steps down, and change nothing else
+    ///   (no timer restarted, no leader learned); drop stale replies of both
+    ///   kinds unread (a vote or an acknowledgement of an older term counts
+    ///   for nothing in this one).
     /// - Same term: a RequestVote is handled the same way in every role
     ///   ([`Raft::handle_request_vote`]); anything else goes to the role's
     ///   own `step_*`.
@@ -383,7 +386,8 @@ impl Raft {
     /// Becomes a follower of `term`, knowing `leader` if the message that
     /// caused it came from the leader. A *higher* term also clears the vote
     /// (a new term, a new vote); the same term keeps it (a candidate that
-    /// stands down still voted for itself). Forget votes and progress. The
+    /// stands down still voted for itself): a vote lasts for the whole term,
+    /// whatever the node hears later in it, or one term can elect two leaders. Forget votes and progress. The
     /// election timer keeps running (Figure 2 resets it only on hearing the
     /// current leader or granting a vote: a stale candidate that cannot win
     /// must not hold back the others' timers), except for a former leader,

@@ -729,3 +729,166 @@ fn election_costs_few_messages_and_idle_heartbeats_are_bounded() {
         }
     });
 }
+
+#[test]
+fn vote_replies_of_an_older_term_are_dropped() {
+    // Five nodes: node 0 needs its own vote and two more.
+    let restored = Persisted {
+        term: 3,
+        voted_for: None,
+        log: Vec::new(),
+    };
+    let mut n = node(0, 5, 7, Some(restored));
+    ticks_until_candidate(&mut n, 4 * ELECTION);
+    assert_eq!(n.term(), 4);
+    let _ = n.ready();
+    for voter in 1..5 {
+        n.step(
+            voter,
+            Message::RequestVoteReply {
+                term: 3,
+                granted: true,
+            },
+        );
+    }
+    assert_eq!(
+        (n.role(), n.term()),
+        (Role::Candidate, 4),
+        "four votes granted in term 3 arrived during the election of term 4: a reply of an \
+         older term is stale (Figure 2: drop it). Counting it elects a leader that no majority \
+         chose in this term, and a term can get two leaders."
+    );
+    let r = n.ready();
+    assert!(
+        r.messages.is_empty(),
+        "a stale reply is dropped, not answered: {:?}",
+        r.messages
+    );
+    for voter in [1, 2] {
+        n.step(
+            voter,
+            Message::RequestVoteReply {
+                term: 4,
+                granted: true,
+            },
+        );
+    }
+    assert_eq!(
+        n.role(),
+        Role::Leader,
+        "two votes of term 4 and its own make a majority of five"
+    );
+}
+
+#[test]
+fn a_vote_lasts_for_the_whole_term() {
+    let up_to_date = |term| Message::RequestVote {
+        term,
+        last_log_index: 0,
+        last_log_term: 0,
+    };
+    let mut n = node(0, 5, 8, None);
+    n.step(1, up_to_date(3));
+    assert_eq!(n.voted_for(), Some(1));
+    // Node 2 won term 3 with the votes of others, and now leads it.
+    n.step(
+        2,
+        Message::AppendEntries {
+            term: 3,
+            prev_log_index: 0,
+            prev_log_term: 0,
+            entries: vec![],
+            leader_commit: 0,
+        },
+    );
+    assert_eq!(n.leader(), Some(2));
+    let _ = n.ready();
+    for candidate in [3, 4] {
+        n.step(candidate, up_to_date(3));
+        let r = n.ready();
+        assert_eq!(
+            only_message(&r, "second candidate of term 3"),
+            (
+                candidate,
+                Message::RequestVoteReply {
+                    term: 3,
+                    granted: false
+                }
+            ),
+            "the vote of term 3 went to node 1 and lasts for the whole term, whatever the node \
+             hears later in it: a node that forgets its vote once it knows the leader votes \
+             twice in one term, and two leaders can be elected in it"
+        );
+        assert_eq!(n.voted_for(), Some(1), "the vote is kept (and persisted)");
+    }
+
+    // A candidate that steps down to follow a leader of its own term keeps
+    // its vote for itself.
+    let mut c = node(0, 5, 9, None);
+    ticks_until_candidate(&mut c, 4 * ELECTION);
+    let term = c.term();
+    c.step(
+        2,
+        Message::AppendEntries {
+            term,
+            prev_log_index: 0,
+            prev_log_term: 0,
+            entries: vec![],
+            leader_commit: 0,
+        },
+    );
+    assert_eq!(c.role(), Role::Follower);
+    let _ = c.ready();
+    c.step(3, up_to_date(term));
+    let r = c.ready();
+    assert_eq!(
+        only_message(&r, "a candidate of the term we stood in"),
+        (
+            3,
+            Message::RequestVoteReply {
+                term,
+                granted: false
+            }
+        ),
+        "the node voted for itself in term {term}: stepping down does not free that vote"
+    );
+    assert_eq!(c.voted_for(), Some(0));
+}
+
+#[test]
+fn a_stale_leader_does_not_restart_the_election_timer() {
+    let state = Persisted {
+        term: 5,
+        voted_for: None,
+        log: log_of_terms(&[1, 5]),
+    };
+    for seed in 0..20 {
+        let mut n = node(0, 3, seed, Some(state.clone()));
+        for _ in 0..ELECTION - 1 {
+            n.tick();
+        }
+        // A deposed leader of term 4 that has not heard of term 5 yet.
+        n.step(
+            2,
+            Message::AppendEntries {
+                term: 4,
+                prev_log_index: 2,
+                prev_log_term: 5,
+                entries: vec![],
+                leader_commit: 2,
+            },
+        );
+        for _ in 0..ELECTION {
+            n.tick();
+        }
+        assert_eq!(
+            n.role(),
+            Role::Candidate,
+            "seed {seed}: {} ticks without hearing the leader of term 5, the node must have \
+             stood for election. An AppendEntries of an older term is refused and restarts \
+             nothing: a deposed leader that keeps sending (it can send but no longer hear) \
+             would otherwise hold back every election.",
+            2 * ELECTION - 1
+        );
+    }
+}

@@ -664,3 +664,73 @@ fn agreement_costs_a_bounded_number_of_messages() {
         }
     });
 }
+
+/// What a leader did on one tick: its commit index, its term, the messages it sent.
+type Observed = (Index, Term, Vec<(NodeId, Message)>);
+
+/// A leader of term 4 (restored at term 3 with a log of terms [1, 2]) with
+/// one proposal sent, and what it sends and commits over the next
+/// heartbeats after `before` is stepped.
+fn leader_after(before: &[(NodeId, Message)]) -> Vec<Observed> {
+    let mut n = node(
+        0,
+        3,
+        11,
+        Some(Persisted {
+            term: 3,
+            voted_for: None,
+            log: log_of_terms(&[1, 2]),
+        }),
+    );
+    make_leader(&mut n);
+    assert_eq!(n.term(), 4);
+    n.propose(cmd(7)).unwrap();
+    let _ = n.ready();
+    for (from, msg) in before {
+        n.step(*from, msg.clone());
+    }
+    let mut seen = Vec::new();
+    for _ in 0..2 * HEARTBEAT {
+        n.tick();
+        let r = n.ready();
+        seen.push((n.commit_index(), n.term(), r.messages));
+    }
+    seen
+}
+
+#[test]
+fn append_replies_of_an_older_term_are_dropped() {
+    let stale_success = Message::AppendEntriesReply {
+        term: 3,
+        success: true,
+        match_index: 4,
+        conflict_index: 0,
+        conflict_term: None,
+    };
+    let stale_failure = Message::AppendEntriesReply {
+        term: 3,
+        success: false,
+        match_index: 0,
+        conflict_index: 1,
+        conflict_term: None,
+    };
+    let quiet = leader_after(&[]);
+    assert_eq!(
+        leader_after(&[(1, stale_success.clone())]),
+        quiet,
+        "a success of term 3 reached the leader of term 4: it is stale (Figure 2: drop it). \
+         Counting it commits entries that no follower acknowledged in this term, and moves \
+         the follower's next index on a guess."
+    );
+    assert_eq!(
+        leader_after(&[(2, stale_failure)]),
+        quiet,
+        "a failure of term 3 reached the leader of term 4: it is stale. Backing the follower \
+         up on it resends the whole log for nothing."
+    );
+    assert_eq!(
+        leader_after(&[(1, stale_success)])[0].0,
+        0,
+        "nothing is committed by a stale success"
+    );
+}

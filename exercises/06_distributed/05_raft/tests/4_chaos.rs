@@ -1,5 +1,5 @@
 //! Stage 4: chaos. Lossy, duplicating and reordering networks, crashes,
-//! partitions and churn, all at once; the harness checks election safety,
+//! partitions (one-way ones too) and churn, all at once; the harness checks election safety,
 //! leader append-only, log matching, leader completeness and state-machine
 //! safety after every tick, and at the end the cluster must still agree.
 
@@ -168,6 +168,68 @@ fn shifting_partitions_with_long_reordering() {
         c.heal();
         c.links(LinkConfig::reliable());
         c.one(u64::MAX - 1, n, true);
+    });
+}
+
+#[test]
+fn a_deposed_leader_that_can_send_but_not_hear_holds_back_nothing() {
+    run_seeds(&SEEDS, |seed| {
+        let n = 5;
+        let mut c = Cluster::new(n, seed);
+        c.links(LinkConfig::reliable());
+        let old = c.wait_leader();
+        c.disconnect(old);
+        let rest: Vec<NodeId> = (0..n).filter(|&i| i != old).collect();
+        let new = c.wait_leader_in(&rest);
+        // The old leader comes back able to send to everyone but hear no
+        // one: it never learns of the new term, stays leader of its old one
+        // and keeps sending heartbeats.
+        for &i in &rest {
+            c.set_reachable(i, old, false);
+        }
+        c.connect(old);
+        c.run(2 * ELECTION);
+        // The new leader dies; three nodes remain that hear each other.
+        c.disconnect(new);
+        let three: Vec<NodeId> = rest.iter().copied().filter(|&i| i != new).collect();
+        let next = c.wait_leader_in(&three);
+        let command = c.workload.below(1_000_000);
+        c.one(command, 3, true);
+        assert_ne!(next, old);
+        c.heal();
+        c.one(command + 1_000_000, n, true);
+    });
+}
+
+#[test]
+fn one_way_links_at_random() {
+    run_seeds(&SEEDS, |seed| {
+        let n = 5;
+        let mut c = Cluster::new(n, seed);
+        c.links(LinkConfig::unreliable());
+        let mut command = 1;
+        for _ in 0..12 {
+            // Cut a few directed links at random; the reverse direction stays.
+            c.heal();
+            for _ in 0..c.workload.range(1..5) {
+                let from = c.workload.below(n as u64) as NodeId;
+                let to = c.workload.below(n as u64) as NodeId;
+                c.set_reachable(from, to, false);
+            }
+            for _ in 0..5 {
+                if let Some(l) =
+                    (0..n).find(|&i| c.node(i).is_some_and(|r| r.role() == Role::Leader))
+                {
+                    let _ = c.propose(l, cmd(command));
+                    command += 1;
+                }
+                let wait = c.workload.range(1..2 * ELECTION);
+                c.run(wait);
+            }
+        }
+        c.heal();
+        c.links(LinkConfig::reliable());
+        c.one(u64::MAX - 3, n, true);
     });
 }
 

@@ -267,6 +267,12 @@ impl Cluster {
         self.net.partition(groups);
     }
 
+    /// Cuts or restores the one direction `from -> to` only: `to` may still
+    /// reach `from` (an asymmetric partition).
+    pub fn set_reachable(&mut self, from: NodeId, to: NodeId, reachable: bool) {
+        self.net.set_reachable(from, to, reachable);
+    }
+
     /// Ends every partition and disconnection.
     pub fn heal(&mut self) {
         self.net.heal();
