@@ -1,3 +1,5 @@
+// Given: the synchronisation primitives of this crate; complete, do not change.
+
 //! The synchronisation primitives the pool is built from.
 //!
 //! Lesson code names `crate::sync::Mutex` and friends, never `std::sync`

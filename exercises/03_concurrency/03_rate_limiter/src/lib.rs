@@ -10,6 +10,10 @@
 //! its zero: window `k` is `[k·W, (k+1)·W)`. All arithmetic is in integer
 //! nanoseconds, so nothing drifts however long a limiter runs.
 //!
+//! Locks come from [`sync`] only (never `std::sync` directly), so that loom
+//! can model-check two callers racing for the last unit
+//! (`cargo test -p rate_limiter --features loom --test 5_loom`).
+//!
 //! Read README.md first. The private fields are a suggestion; the public
 //! API is fixed.
 //!
@@ -32,10 +36,12 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::hash::Hash;
-use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use kit::clock::Clock;
+
+pub mod sync;
+use sync::{Mutex, MutexGuard, PoisonError};
 
 /// Admits or refuses work; shared by many threads (`&self`, `Send + Sync`).
 pub trait RateLimiter: Send + Sync {

@@ -10,6 +10,10 @@
 //! its zero: window `k` is `[k·W, (k+1)·W)`. All arithmetic is in integer
 //! nanoseconds, so nothing drifts however long a limiter runs.
 //!
+//! Locks come from [`sync`] only (never `std::sync` directly), so that loom
+//! can model-check two callers racing for the last unit
+//! (`cargo test -p rate_limiter --features loom --test 5_loom`).
+//!
 //! ```
 //! use kit::clock::ManualClock;
 //! use rate_limiter::{RateLimiter, TokenBucket};
@@ -26,10 +30,12 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::hash::Hash;
-use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use kit::clock::Clock;
+
+pub mod sync;
+use sync::{Mutex, MutexGuard, PoisonError};
 
 /// Admits or refuses work; shared by many threads (`&self`, `Send + Sync`).
 pub trait RateLimiter: Send + Sync {
@@ -229,7 +235,7 @@ impl<C: Clock> SlidingLog<C> {
             limit,
             window,
             clock,
-            state: Mutex::default(),
+            state: Mutex::new(Default::default()),
         }
     }
 }
@@ -293,7 +299,7 @@ impl<C: Clock> SlidingCounter<C> {
             limit,
             window_ns: nanos(window),
             clock,
-            state: Mutex::default(),
+            state: Mutex::new(Default::default()),
         }
     }
 }
