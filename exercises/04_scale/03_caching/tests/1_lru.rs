@@ -167,7 +167,11 @@ fn iter_lists_the_entries_most_recent_first() {
     cache.peek(&3);
     let entries: Vec<(u32, u32)> = cache.iter().map(|(k, v)| (*k, *v)).collect();
     assert_eq!(entries, vec![(2, 20), (4, 40), (3, 30), (1, 10)]);
-    assert_eq!(cache.iter().len(), 4, "iter knows how many entries remain");
+    let mut iter = cache.iter();
+    assert_eq!(iter.len(), 4, "iter knows how many entries remain");
+    iter.next();
+    assert_eq!(iter.len(), 3, "and counts down as it yields them");
+    assert!(!cache.is_empty(), "a cache holding entries is not empty");
 }
 
 #[derive(Debug, Clone)]

@@ -137,6 +137,7 @@ fn expired_entries_stay_in_memory_until_found_or_swept() {
     );
     assert_eq!(cache.len(), 1);
     assert_eq!(cache.get(&3), Some(&3), "the sweep keeps live entries");
+    assert!(!cache.is_empty(), "one live entry: not empty");
     assert_eq!(cache.purge_expired(), 0);
     assert_eq!(cache.remove(&3), Some(3));
     assert!(cache.is_empty());

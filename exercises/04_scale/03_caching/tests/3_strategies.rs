@@ -32,6 +32,15 @@ fn cache_aside_loads_on_a_miss_and_then_hits() {
 }
 
 #[test]
+fn a_borrowed_database_is_a_database() {
+    let db = CountingDb::with([(1, 10)]);
+    let cache = CacheAside::new(10, &db);
+    assert_eq!(cache.read(&1), Some(10), "loads through the reference");
+    cache.write(2, 20);
+    assert_eq!((db.loads(), db.stores()), (1, 1), "and stores through it");
+}
+
+#[test]
 fn cache_aside_does_not_cache_a_key_the_database_lacks() {
     let db = db();
     let cache = CacheAside::new(10, Arc::clone(&db));
