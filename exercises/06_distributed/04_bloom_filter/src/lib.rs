@@ -18,12 +18,18 @@
 //! hashes for a Bloom filter's error rate, at the cost of one hash.
 //!
 //! Bit `b` lives in word `b / 64` at bit position `b % 64`.
+//!
+//! [`AtomicBloomFilter`] takes its atomics from [`sync`] only (never
+//! `std::sync` directly), so that loom can model-check concurrent inserts
+//! (`cargo test -p bloom_filter --features loom --test 5_loom`).
 
 // Lets the stub compile while its bodies are todo!(); delete the next line when you are done.
 #![allow(unused_variables, dead_code, unused_imports)]
 
 use std::fmt;
-use std::sync::atomic::AtomicU64;
+
+pub mod sync;
+use sync::AtomicU64;
 
 /// Bits needed for `expected_items` at false-positive rate `fp_rate`:
 /// `⌈−n · ln p / (ln 2)²⌉`.
