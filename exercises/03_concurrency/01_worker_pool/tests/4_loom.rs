@@ -171,3 +171,29 @@ fn submit_hands_back_each_value() {
         assert_eq!(a.join(), Ok(1));
     });
 }
+
+#[test]
+fn shutdown_wakes_every_blocked_producer() {
+    // Three producers may all be blocked on a full queue of one when
+    // shutdown begins, and the one job queued frees only one slot: a
+    // shutdown that wakes a single producer (notify_one) leaves another
+    // asleep forever ("deadlock"). Each must wake, and either queue its job
+    // or return PoolClosed. (No counters here: every atomic operation
+    // multiplies the interleavings, and five threads are already many.)
+    model(|| {
+        let pool = Arc::new(WorkerPool::new(1, 1).unwrap());
+        pool.execute(|| {}).unwrap();
+        let producers: Vec<_> = (0..3)
+            .map(|_| {
+                let pool = Arc::clone(&pool);
+                thread::spawn(move || {
+                    let _ = pool.execute(|| {});
+                })
+            })
+            .collect();
+        pool.shutdown();
+        for p in producers {
+            p.join().unwrap();
+        }
+    });
+}
