@@ -321,7 +321,14 @@ fn a_stale_ack_does_not_move_a_follower_back() {
     let _ = n.ready();
     n.step(1, Message::Ack { epoch: 1, lsn: 3 });
     n.step(1, Message::Ack { epoch: 1, lsn: 1 }); // an old Ack, reordered
-    for _ in 0..rt {
+    n.tick();
+    assert_eq!(
+        shipped(&to(&n.ready(), 1)),
+        Vec::<Vec<u64>>::new(),
+        "LSN 4 is in flight and not yet due for a retransmit: a late Ack for LSN 1 must not \
+         make the leader ship anything again"
+    );
+    for _ in 1..rt {
         n.tick();
     }
     assert_eq!(
