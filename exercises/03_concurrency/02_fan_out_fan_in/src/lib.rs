@@ -68,7 +68,9 @@ impl Config {
 /// flight, however long the input.
 ///
 /// # Panics
-/// If `config.workers` or `config.buffer` is zero.
+/// If `config.workers` is zero, with a message that contains "at least one
+/// worker"; if `config.buffer` is zero, with one that contains "capacity of
+/// at least one".
 pub fn run<I, T, U, E, F, S>(config: Config, input: I, f: F, sink: S) -> Result<(), E>
 where
     I: IntoIterator<Item = T>,

@@ -82,7 +82,9 @@ impl<C: Clock> TokenBucket<C> {
     /// A full bucket of `capacity` tokens, refilled at `tokens` per `period`.
     ///
     /// # Panics
-    /// If `capacity`, `tokens` or `period` is zero.
+    /// If `capacity` is zero, with a message that contains "capacity of at
+    /// least 1"; if `tokens` or `period` is zero, with one that contains
+    /// "positive refill rate".
     pub fn new(capacity: u64, tokens: u64, period: Duration, clock: C) -> Self {
         assert!(
             capacity > 0,
