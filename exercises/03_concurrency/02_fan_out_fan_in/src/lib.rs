@@ -53,6 +53,12 @@ impl Config {
     /// but not yet handed to the sink. It is `workers + 2 * buffer`, what the
     /// two channels and the workers can hold; in [`Order::Input`] it also caps
     /// the results parked while they wait for an earlier, slower item.
+    ///
+    /// The bound is part of the contract, and it fixes the shape: one job
+    /// channel and one result channel of `buffer` each. Go's other classic
+    /// pipeline, a result channel per worker and a merger goroutine, holds
+    /// more (each worker's channel, plus one item the merger holds) and
+    /// exceeds it.
     pub fn max_in_flight(&self) -> usize {
         todo!("workers + 2 * buffer")
     }

@@ -210,7 +210,10 @@ fn in_flight_items_are_bounded_in_completion_order_with_a_slow_sink() {
     });
     assert!(
         peak <= bound,
-        "{peak} items in flight but max_in_flight() is {bound}: use bounded channels \
-         (sync_channel), so a slow consumer pushes back on the producer"
+        "{peak} items in flight but max_in_flight() is {bound} (workers + 2 * buffer): \
+         the design is one bounded job channel and one bounded result channel \
+         (sync_channel(buffer) each), so a slow consumer pushes back on the producer. An \
+         unbounded channel grows without limit; a channel per worker holds more than the \
+         bound allows"
     );
 }
