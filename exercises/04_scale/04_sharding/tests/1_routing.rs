@@ -185,3 +185,39 @@ fn routers_work_behind_the_trait() {
 fn the_owner_of_a_partition_that_does_not_exist_panics() {
     let _ = FixedPartitions::new(16, 2).owner(16);
 }
+
+#[test]
+fn the_given_mem_shard_keeps_keys_in_order() {
+    use sharding::{KeyRange, MemShard, Shard};
+    let range = |start: &str, end: Option<&str>| KeyRange {
+        start: start.to_owned(),
+        end: end.map(str::to_owned),
+    };
+    let mut shard = MemShard::new();
+    assert!(shard.is_empty());
+    for (k, v) in [("b", 2), ("a", 1), ("c", 3)] {
+        shard.put(k, v);
+    }
+    shard.add("a", 10);
+    shard.add("d", u64::MAX);
+    shard.add("d", 1);
+    assert_eq!((shard.len(), shard.is_empty()), (4, false));
+    assert_eq!(shard.keys().collect::<Vec<_>>(), ["a", "b", "c", "d"]);
+    assert_eq!(shard.get("a"), Some(11));
+    assert_eq!(shard.get("d"), Some(u64::MAX), "add saturates");
+    assert_eq!(shard.remove("b"), Some(2));
+    assert_eq!(shard.remove("b"), None);
+    assert_eq!(
+        shard.scan(&range("a", Some("d"))),
+        [("a".to_owned(), 11), ("c".to_owned(), 3)]
+    );
+    assert_eq!(shard.scan(&range("c", None)).len(), 2);
+    assert!(
+        shard.scan(&range("c", Some("c"))).is_empty(),
+        "an empty range"
+    );
+    assert!(
+        shard.scan(&range("d", Some("a"))).is_empty(),
+        "an inverted range"
+    );
+}
