@@ -229,6 +229,80 @@ fn a_silent_replica_is_replaced_by_a_fallback_with_a_hint() {
 }
 
 #[test]
+fn a_silent_fallback_is_replaced_with_the_hint_of_the_replica_it_stood_in_for() {
+    let key = key_starting_at(0, 5); // replicas 0, 1, 2; fallbacks 3, 4
+    let timeout = Config::new(0, 5).timeout;
+    let mut n = node_with(0, 5, 3, 3, 2);
+    let _req = n.put(&key, val("v"), &Version::new(), 1);
+    let _ = n.ready();
+    // Nobody answers: after one timeout 1 and 2 are replaced by 3 and 4;
+    // after another, 3 and 4 have no fallback left to be replaced by.
+    let mut puts = Vec::new();
+    for _ in 0..2 * timeout {
+        n.tick();
+        for (to, m) in n.ready().messages {
+            if let Message::Put { hint, .. } = m {
+                puts.push((to, hint));
+            }
+        }
+    }
+    assert_eq!(
+        puts,
+        [(3, Some(1)), (4, Some(2))],
+        "each silent replica is replaced once, by the next node never asked, with a hint \
+         naming that replica; a fallback is never asked twice nor named in a hint"
+    );
+
+    // Six nodes: when fallback 3 (standing in for 2) is silent too, its
+    // replacement carries the hint for 2, the owner, never for 3.
+    let key = key_starting_at(0, 6); // replicas 0, 1, 2; fallbacks 3, 4, 5
+    let mut n = node_with(0, 6, 3, 3, 2);
+    let req = n.put(&key, val("v"), &Version::new(), 1);
+    let _ = n.ready();
+    n.step(1, Message::PutAck { req });
+    let mut puts = Vec::new();
+    for _ in 0..2 * timeout {
+        n.tick();
+        for (to, m) in n.ready().messages {
+            if let Message::Put { hint, .. } = m {
+                puts.push((to, hint));
+            }
+        }
+    }
+    assert_eq!(
+        puts,
+        [(3, Some(2)), (4, Some(2))],
+        "fallback 3 held the write for replica 2 and did not answer: node 4 takes over that \
+         hint for 2 (the owner the write must reach), not a hint for 3"
+    );
+}
+
+#[test]
+fn a_finished_write_still_goes_on_to_n_copies() {
+    let key = key_starting_at(0, 5); // replicas 0, 1, 2; fallbacks 3, 4
+    let mut n = node_with(0, 5, 3, 2, 2);
+    let req = n.put(&key, val("v"), &Version::new(), 1);
+    let _ = n.ready();
+    n.step(1, Message::PutAck { req }); // with its own copy: W = 2 reached
+    assert!(matches!(
+        n.ready().outcomes[..],
+        [Outcome::Put { result: Ok(_), .. }]
+    ));
+    let mut sent = Vec::new();
+    for _ in 0..Config::new(0, 5).timeout {
+        n.tick();
+        sent.extend(n.ready().messages);
+    }
+    assert!(
+        sent.iter()
+            .any(|(to, m)| *to == 3 && matches!(m, Message::Put { hint: Some(2), .. })),
+        "the write was acknowledged by W = 2, but replica 2 stayed silent: it still goes to a \
+         fallback with a hint, so that N copies exist (W is when the client hears back, not \
+         how many copies are made): {sent:?}"
+    );
+}
+
+#[test]
 fn a_request_without_its_quorum_fails_by_the_deadline() {
     let mut n = node_with(0, 3, 3, 2, 2);
     let req = n.put("k", val("v"), &Version::new(), 1);

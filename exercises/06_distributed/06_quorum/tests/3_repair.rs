@@ -336,3 +336,56 @@ fn acknowledged_writes_survive_and_replicas_converge_under_faults() {
         }
     });
 }
+
+#[test]
+fn a_handoff_ack_drops_only_the_hints_it_covers() {
+    let key = key_starting_at(0, 5); // replicas 0, 1, 2; node 3 is a fallback
+    let mut n = Node::new(Config::new(3, 5));
+    let mut v1 = Version::new();
+    v1.increment(7);
+    let first = Versioned {
+        version: v1.clone(),
+        value: val("first"),
+    };
+    let put = |req, item: &Versioned| Message::Put {
+        req,
+        key: key.clone(),
+        item: item.clone(),
+        hint: Some(2),
+    };
+    n.step(0, put(1, &first));
+    assert_eq!(n.hints(), [(2, key.clone())]);
+    // The owner stores `first` and acknowledges it; meanwhile a newer write
+    // for the same key arrived as a hint too.
+    let mut v2 = v1;
+    v2.increment(7);
+    let second = Versioned {
+        version: v2,
+        value: val("second"),
+    };
+    n.step(0, put(2, &second));
+    n.step(
+        2,
+        Message::HandoffAck {
+            key: key.clone(),
+            siblings: vec![first],
+        },
+    );
+    assert_eq!(
+        n.hints(),
+        [(2, key.clone())],
+        "the ack confirmed only the first write: the newer hint must stay until it is handed \
+         off and acknowledged itself, or that write never reaches its replica"
+    );
+    n.step(
+        2,
+        Message::HandoffAck {
+            key: key.clone(),
+            siblings: vec![second],
+        },
+    );
+    assert!(
+        n.hints().is_empty(),
+        "an ack covering every version held drops the hint"
+    );
+}
