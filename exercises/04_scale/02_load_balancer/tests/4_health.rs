@@ -53,6 +53,12 @@ fn every_backend_starts_up_and_takes_requests() {
     assert_eq!(statuses(&lb), [Status::Up; 3]);
     let got: Vec<usize> = (0..4).map(|_| request(&mut lb, |_| true)).collect();
     assert_eq!(got, [0, 1, 2, 0], "round robin over three healthy backends");
+    let (none, _) = balancer(0, RoundRobin::new());
+    assert_eq!(
+        (none.len(), none.is_empty()),
+        (0, true),
+        "a balancer of no backends is empty"
+    );
 }
 
 #[test]
