@@ -1025,6 +1025,30 @@ fn a_session_report_draws_the_clients_involved() {
 // ---- Recording from threads ---------------------------------------------------
 
 #[test]
+fn a_recorder_records_each_kind_of_outcome() {
+    let recorder: Recorder<RegisterOp<u64>, RegisterRet<u64>> = Recorder::new();
+    assert!(recorder.snapshot().is_empty());
+    let a = recorder.invoke(0, RegisterOp::Write(1));
+    let b = recorder.invoke(1, RegisterOp::Write(2));
+    let c = recorder.invoke(2, RegisterOp::Read);
+    recorder.fail(a);
+    recorder.unknown(b);
+    recorder.ok(c, RegisterRet::Value(0));
+    let history = recorder.into_history();
+    assert!(!history.is_empty());
+    assert_eq!(history.len(), 3);
+    let outcomes: Vec<_> = history.ops().iter().map(|o| o.outcome().cloned()).collect();
+    assert_eq!(
+        outcomes,
+        [
+            Some(Outcome::Fail),
+            Some(Outcome::Unknown),
+            Some(Outcome::Ok(RegisterRet::Value(0)))
+        ]
+    );
+}
+
+#[test]
 fn a_recorder_collects_a_linearizable_history_from_real_threads() {
     let recorder: Recorder<RegisterOp<u64>, RegisterRet<u64>> = Recorder::new();
     let register = Mutex::new(0u64);
