@@ -3,19 +3,37 @@
 
 use anyhow::Result;
 
-use crate::check::Report;
+use crate::check::{Outcome, Report};
+use crate::clock::Clock;
 use crate::course::{Course, Lesson};
-use crate::state::{State, Store};
+use crate::state::{Checked, State, Store};
 
 pub struct App {
     pub course: Course,
     store: Store,
     state: State,
+    clock: Clock,
 }
 
-/// The module of the stage a check stopped at: the first that did not pass.
-fn stopped_at(report: &Report) -> Option<&str> {
-    report.current_stage().map(|s| s.stage.module())
+/// What progress records of a check: where it stopped (the first stage that
+/// did not pass) and, against the shipped tests only, each stage that ran.
+fn checked(report: &Report) -> Checked {
+    let ran = if report.changed_tests.is_empty() {
+        report
+            .stages
+            .iter()
+            .filter(|s| !matches!(s.outcome, Outcome::NotRun))
+            .map(|s| (s.stage.module().to_owned(), s.outcome.passed()))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Checked {
+        done: report.done(),
+        stopped_at: report.current_stage().map(|s| s.stage.module().to_owned()),
+        ran,
+        stages: report.stages.len(),
+    }
 }
 
 impl App {
@@ -28,7 +46,13 @@ impl App {
             course,
             store,
             state,
+            clock: Clock::from_env()?,
         })
+    }
+
+    /// Now, by the grader's clock (`SDKATA_NOW` can fix it).
+    pub fn now(&self) -> u64 {
+        self.clock.now()
     }
 
     pub fn state(&self) -> &State {
@@ -86,18 +110,20 @@ impl App {
     pub fn record(&mut self, report: &Report) -> Result<bool> {
         let was_done = self.state.is_done(&report.lesson);
         let passed = report.done();
+        let (check, now) = (checked(report), self.now());
         let (state, ()) = self
             .store
-            .update(|s| s.record_check(&report.lesson, passed, stopped_at(report)))?;
+            .update(|s| s.record_check(&report.lesson, &check, now))?;
         self.state = state;
         Ok(passed && !was_done)
     }
 
     /// Records several checks in one write.
     pub fn record_all(&mut self, reports: &[Report]) -> Result<()> {
+        let now = self.now();
         let (state, ()) = self.store.update(|s| {
             for r in reports {
-                s.record_check(&r.lesson, r.done(), stopped_at(r));
+                s.record_check(&r.lesson, &checked(r), now);
             }
         })?;
         self.state = state;
@@ -130,12 +156,14 @@ impl App {
         Ok(level)
     }
 
-    /// Forgets that a lesson was done (after `reset`).
+    /// Forgets that a lesson was done (after `reset`) and starts a new
+    /// attempt; the evidence of earlier ones is kept.
     pub fn mark_pending(&mut self, lesson: &str) -> Result<()> {
         let (state, ()) = self.store.update(|s| {
             if let Some(p) = s.lessons.get_mut(lesson) {
                 p.done = false;
                 p.done_at = None;
+                p.attempt_base = p.checks;
             }
         })?;
         self.state = state;

@@ -12,6 +12,7 @@ use crate::check::{self, Options, Side, Until};
 use crate::course::Lesson;
 use crate::list::{self, Filter};
 use crate::render;
+use crate::report;
 use crate::shipped::{self, Shipped};
 use crate::state::{now_rfc3339, write_atomically};
 use crate::style::{self, bold, dim, green, red, yellow};
@@ -307,6 +308,21 @@ pub fn explain(name: Option<&str>) -> Result<Verdict> {
         .with_context(|| format!("cannot read the concept note {}", path.display()))?;
     let rendered = crate::note::render(&text);
     page(&rendered)?;
+    Ok(Verdict::Pass)
+}
+
+pub fn report(format: report::Format) -> Result<Verdict> {
+    let app = App::open()?;
+    let report = report::build(&app.course, app.state(), app.now());
+    match format {
+        report::Format::Table => {
+            for line in report::table(&report) {
+                println!("{line}");
+            }
+        }
+        report::Format::Md => print!("{}", report::markdown(&report)),
+        report::Format::Json => println!("{}", report::json(&report)),
+    }
     Ok(Verdict::Pass)
 }
 

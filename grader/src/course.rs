@@ -59,7 +59,34 @@ struct LessonSpec {
     timeout_secs: Option<Spanned<u64>>,
     #[serde(default)]
     loom: bool,
+    /// Interview topics (ids from `TOPICS`); optional, `dev check` names
+    /// unknown ones.
+    #[serde(default)]
+    topics: Vec<String>,
 }
+
+/// The interview topics a lesson can be mapped to, in report order: id and
+/// the label `report` shows.
+pub const TOPICS: &[(&str, &str)] = &[
+    ("caching", "Caching"),
+    ("sharding", "Sharding"),
+    ("replication", "Replication"),
+    ("consistency", "Consistency and CAP"),
+    ("queues", "Queues and events"),
+    ("load_balancing", "Load balancing and proxies"),
+    ("indexes", "Indexes"),
+    ("failover", "Failover"),
+    ("api_design", "API design"),
+    ("ids_hashing", "IDs and hashing"),
+    ("consensus", "Consensus"),
+    ("concurrency", "Concurrency"),
+    ("patterns", "Design patterns"),
+    ("estimation", "Estimation"),
+    ("case_studies", "Case studies"),
+    // Not an interview topic of its own, but the first track's lessons are
+    // about Rust itself and would skew "patterns" if counted there alone.
+    ("rust_idioms", "Rust idioms"),
+];
 
 /// A group of lessons, shown together.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,6 +112,8 @@ pub struct Lesson {
     pub timeout: Duration,
     /// Whether the lesson has a loom stage, built with `--features loom`.
     pub loom: bool,
+    /// Interview topic ids, as info.toml gives them (maybe none).
+    pub topics: Vec<String>,
     /// `exercises/<track dir>/<lesson dir>`: the learner's crate.
     pub exercise_dir: PathBuf,
     /// `solutions/<track dir>/<lesson dir>`: the reference solution.
@@ -349,6 +378,7 @@ impl Course {
                 stage_hints,
                 timeout: Duration::from_secs(timeout_secs),
                 loom: l.loom,
+                topics: l.topics,
                 exercise_dir: root.join("exercises").join(&rel_dir),
                 solution_dir: root.join("solutions").join(&rel_dir),
                 rel_dir,

@@ -9,12 +9,15 @@ compile_error!(
 mod app;
 mod check;
 mod children;
+mod clock;
 mod commands;
 mod course;
 mod dev;
 mod list;
+mod memory;
 mod note;
 mod render;
+mod report;
 mod shipped;
 mod signals;
 mod state;
@@ -89,6 +92,15 @@ enum Command {
     },
     /// Read a lesson's concept note (the current one by default)
     Explain { name: Option<String> },
+    /// How ready you are, per interview topic: progress, checks, hints, memory
+    ///
+    /// Retrievability is the FSRS estimate that you could still do a lesson
+    /// now; a lesson is due for review when it drops below 0.9.
+    Report {
+        /// table for the terminal, md for a study log, json for other tools
+        #[arg(long, value_enum, default_value_t)]
+        format: report::Format,
+    },
     /// Maintainers' tools
     Dev {
         #[command(subcommand)]
@@ -149,6 +161,7 @@ fn main() -> ExitCode {
         Command::Reset { name, yes } => commands::reset(&name, yes),
         Command::Solution { name, force } => commands::solution(&name, force),
         Command::Explain { name } => commands::explain(name.as_deref()),
+        Command::Report { format } => commands::report(format),
         Command::Dev { command } => match command {
             DevCommand::Check { static_only } => dev::check(static_only),
             DevCommand::Fingerprint => dev::fingerprint(),

@@ -56,17 +56,71 @@ impl State {
         self.lessons.get(lesson).is_some_and(|p| p.done)
     }
 
-    /// Records one check of `lesson`, which stopped at `stage` (the module
-    /// of the first stage that did not pass; `None` when it reached none).
-    pub fn record_check(&mut self, lesson: &str, passed: bool, stage: Option<&str>) {
-        let now = now_rfc3339();
+    /// Records one check of `lesson`, made at `now` (unix seconds).
+    pub fn record_check(&mut self, lesson: &str, check: &Checked, now: u64) {
         let p = self.lessons.entry(lesson.to_owned()).or_default();
         p.checks += 1;
-        p.stage = stage.map(str::to_owned);
-        p.first_tried.get_or_insert_with(|| now.clone());
-        if passed && !p.done {
+        p.stage.clone_from(&check.stopped_at);
+        p.first_tried.get_or_insert_with(|| rfc3339(now));
+        let hints = p.hints_seen();
+        for (module, passed) in &check.ran {
+            let s = p.stages.entry(module.clone()).or_default();
+            s.runs += 1;
+            if !passed {
+                s.failed += 1;
+            } else if s.green_at.is_none() {
+                s.green_at = Some(now);
+                s.runs_to_green = Some(s.runs);
+                s.hints_at_green = Some(hints);
+            }
+        }
+        if check.done && !p.done {
             p.done = true;
-            p.done_at = Some(now);
+            p.done_at = Some(rfc3339(now));
+            p.passes.push(Pass {
+                at: now,
+                checks: p.checks - p.attempt_base,
+                hints,
+                stages: check.stages,
+            });
+        }
+    }
+}
+
+/// What one check found, in the terms progress records.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Checked {
+    /// It passed against the shipped tests.
+    pub done: bool,
+    /// The module of the first stage that did not pass (`None` when it
+    /// passed, or reached no stage).
+    pub stopped_at: Option<String>,
+    /// The stages that ran, in order, by module, and whether each passed.
+    /// Empty when the tests differ from the shipped ones: green against
+    /// edited tests is no evidence.
+    pub ran: Vec<(String, bool)>,
+    /// How many stages the lesson has.
+    pub stages: usize,
+}
+
+impl Checked {
+    /// A check that ran no stage (it did not compile, say).
+    #[cfg(test)]
+    pub fn nothing() -> Self {
+        Self::default()
+    }
+
+    /// A check that passed stages `green` and then failed at `failed`, or
+    /// passed every one of them when `failed` is `None`.
+    #[cfg(test)]
+    pub fn stages(green: &[&str], failed: Option<&str>, stages: usize) -> Self {
+        let mut ran: Vec<(String, bool)> = green.iter().map(|m| ((*m).to_owned(), true)).collect();
+        ran.extend(failed.map(|m| (m.to_owned(), false)));
+        Self {
+            done: failed.is_none() && green.len() == stages,
+            stopped_at: failed.map(str::to_owned),
+            ran,
+            stages,
         }
     }
 }
@@ -92,9 +146,82 @@ pub struct Progress {
     /// How many hints the learner has seen on stages with hints of their own.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub stage_hint_levels: BTreeMap<String, usize>,
+    /// `checks` when the current attempt began: `reset` starts a new one.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub attempt_base: u32,
+    /// Each time the lesson went from not done to done, oldest first: what
+    /// the memory model grades.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub passes: Vec<Pass>,
+    /// Evidence per stage, by module name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub stages: BTreeMap<String, StageEvidence>,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+/// One time a lesson went done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pass {
+    /// When, in unix seconds.
+    pub at: u64,
+    /// Checks it took in this attempt, the passing one included.
+    pub checks: u32,
+    /// Hints the learner had seen by then.
+    pub hints: usize,
+    /// How many stages the lesson had.
+    pub stages: usize,
+}
+
+/// How one stage went over all its checks.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StageEvidence {
+    /// Checks that ran this stage (its earlier stages passed).
+    #[serde(default)]
+    pub runs: u32,
+    /// Of those, how many it failed.
+    #[serde(default)]
+    pub failed: u32,
+    /// When it first passed, in unix seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub green_at: Option<u64>,
+    /// `runs` when it first passed: 1 is a pass on the first try.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runs_to_green: Option<u32>,
+    /// Hints the learner had seen when it first passed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hints_at_green: Option<usize>,
+}
+
+impl StageEvidence {
+    /// It passed the first time a check ran it.
+    pub fn first_try(&self) -> bool {
+        self.runs_to_green == Some(1)
+    }
 }
 
 impl Progress {
+    /// Hints revealed so far, the lesson's and its stages' own.
+    pub fn hints_seen(&self) -> usize {
+        self.hint_level + self.stage_hint_levels.values().sum::<usize>()
+    }
+
+    /// The stage that failed most often, with its count (ties: the name
+    /// first in order); `None` when no stage has failed.
+    pub fn most_failed_stage(&self) -> Option<(&str, u32)> {
+        self.stages.iter().filter(|(_, s)| s.failed > 0).fold(
+            None,
+            |best: Option<(&str, u32)>, (m, s)| match best {
+                Some((_, n)) if n >= s.failed => best,
+                _ => Some((m.as_str(), s.failed)),
+            },
+        )
+    }
+
     /// Hints seen on `stage` (a stage with hints of its own), or of the
     /// lesson's general list when `None`.
     pub fn hint_level_mut(&mut self, stage: Option<&str>) -> &mut usize {
@@ -238,6 +365,46 @@ pub fn rfc3339(unix_secs: u64) -> String {
     )
 }
 
+/// The unix seconds of a `YYYY-MM-DDTHH:MM:SSZ` timestamp (what `rfc3339`
+/// writes); `None` for anything else.
+pub fn parse_rfc3339(text: &str) -> Option<u64> {
+    let b = text.as_bytes();
+    let shape = b.len() == 20
+        && [
+            (4, b'-'),
+            (7, b'-'),
+            (10, b'T'),
+            (13, b':'),
+            (16, b':'),
+            (19, b'Z'),
+        ]
+        .iter()
+        .all(|&(i, c)| b[i] == c);
+    if !shape {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| text.get(r)?.parse::<u32>().ok();
+    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hh, mm, ss) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) || hh > 23 || mm > 59 || ss > 60 {
+        return None;
+    }
+    let days = days_from_civil(i64::from(y), m, d);
+    let secs = days * 86_400 + i64::from(hh * 3600 + mm * 60 + ss);
+    u64::try_from(secs).ok()
+}
+
+/// Howard Hinnant's civil-to-days algorithm, the inverse of `civil_from_days`.
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = i64::from((m + 9) % 12);
+    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 /// Howard Hinnant's days-to-civil algorithm (proleptic Gregorian calendar).
 fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
@@ -261,6 +428,11 @@ mod tests {
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
         assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
         assert_eq!(rfc3339(1_795_851_296), "2026-11-28T07:34:56Z");
+        for secs in [0, 951_782_400, 1_795_851_296, 4_102_444_799] {
+            assert_eq!(parse_rfc3339(&rfc3339(secs)), Some(secs));
+        }
+        assert_eq!(parse_rfc3339("2026-13-01T00:00:00Z"), None);
+        assert_eq!(parse_rfc3339("yesterday"), None);
     }
 
     #[test]
@@ -269,10 +441,16 @@ mod tests {
         let store = Store::new(dir.path());
         assert_eq!(store.load().unwrap(), State::default());
         store
-            .update(|s| s.record_check("structs", false, Some("money")))
+            .update(|s| s.record_check("structs", &Checked::stages(&[], Some("money"), 2), 100))
             .unwrap();
         store
-            .update(|s| s.record_check("structs", true, None))
+            .update(|s| {
+                s.record_check(
+                    "structs",
+                    &Checked::stages(&["money", "methods"], None, 2),
+                    200,
+                )
+            })
             .unwrap();
         let p = store.load().unwrap().progress("structs");
         assert!(p.done);
@@ -295,7 +473,7 @@ mod tests {
                 s.spawn(|| {
                     for _ in 0..10 {
                         store
-                            .update(|st| st.record_check("x", false, None))
+                            .update(|st| st.record_check("x", &Checked::nothing(), 1))
                             .unwrap();
                     }
                 });
@@ -323,11 +501,110 @@ mod tests {
             assert!(err.contains(says), "{text:?}: {err}");
             assert!(err.contains("mv .sdkata/state.toml"), "{err}");
             // An update must not overwrite a file it could not read.
-            assert!(store.update(|s| s.record_check("x", true, None)).is_err());
+            assert!(
+                store
+                    .update(|s| s.record_check("x", &Checked::stages(&["a"], None, 1), 1))
+                    .is_err()
+            );
             assert_eq!(
                 fs::read_to_string(store.dir().join("state.toml")).unwrap(),
                 text
             );
         }
+    }
+
+    #[test]
+    fn checks_record_evidence_per_stage_and_per_pass() {
+        let mut st = State::default();
+        let day = 86_400;
+        // Does not compile, then fails stage 1 twice, then fails stage 2
+        // after a hint, then passes.
+        st.record_check("raft", &Checked::nothing(), day);
+        st.record_check("raft", &Checked::stages(&[], Some("election"), 2), day + 10);
+        st.record_check("raft", &Checked::stages(&[], Some("election"), 2), day + 20);
+        st.lessons.get_mut("raft").unwrap().hint_level = 1;
+        st.record_check(
+            "raft",
+            &Checked::stages(&["election"], Some("log"), 2),
+            day + 30,
+        );
+        st.record_check(
+            "raft",
+            &Checked::stages(&["election", "log"], None, 2),
+            day + 40,
+        );
+        // A later regression counts as a failure but changes no first-green evidence.
+        st.record_check("raft", &Checked::stages(&[], Some("election"), 2), day + 50);
+
+        let p = st.progress("raft");
+        assert_eq!(p.checks, 6);
+        let election = &p.stages["election"];
+        assert_eq!(
+            (election.runs, election.failed, election.green_at),
+            (5, 3, Some(day + 30))
+        );
+        assert_eq!(
+            (election.runs_to_green, election.hints_at_green),
+            (Some(3), Some(1))
+        );
+        assert!(!election.first_try());
+        let log = &p.stages["log"];
+        assert_eq!((log.runs, log.failed, log.runs_to_green), (2, 1, Some(2)));
+        assert_eq!(p.most_failed_stage(), Some(("election", 3)));
+        assert_eq!(
+            p.passes,
+            [Pass {
+                at: day + 40,
+                checks: 5,
+                hints: 1,
+                stages: 2
+            }]
+        );
+        assert_eq!(p.done_at.as_deref(), Some("1970-01-02T00:00:40Z"));
+    }
+
+    #[test]
+    fn a_first_try_pass_is_one_check_and_each_stage_green_at_once() {
+        let mut st = State::default();
+        st.record_check("add", &Checked::stages(&["sum", "edge"], None, 2), 7);
+        let p = st.progress("add");
+        assert_eq!(p.passes[0].checks, 1);
+        assert!(p.stages.values().all(StageEvidence::first_try));
+        assert_eq!(p.most_failed_stage(), None);
+    }
+
+    #[test]
+    fn a_file_from_before_evidence_still_loads_and_gains_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path());
+        fs::create_dir_all(store.dir()).unwrap();
+        let old = "\
+# sdkata progress; edit with care, or not at all.
+format_version = 1
+current = \"greet\"
+
+[lessons.add]
+done = true
+first_tried = \"2026-01-01T10:00:00Z\"
+done_at = \"2026-01-02T10:00:00Z\"
+checks = 4
+hint_level = 1
+stage = \"edge\"
+
+[lessons.add.stage_hint_levels]
+edge = 1
+";
+        fs::write(store.dir().join("state.toml"), old).unwrap();
+        let st = store.load().unwrap();
+        let p = st.progress("add");
+        assert!(p.done && p.passes.is_empty() && p.stages.is_empty());
+        assert_eq!(p.hints_seen(), 2);
+        // The next check adds evidence without losing what was there.
+        let (st, ()) = store
+            .update(|s| s.record_check("greet", &Checked::stages(&["hello"], None, 1), 9))
+            .unwrap();
+        assert_eq!(st.progress("add").checks, 4);
+        assert_eq!(st.progress("greet").passes.len(), 1);
+        assert_eq!(store.load().unwrap(), st, "the new fields round-trip");
     }
 }

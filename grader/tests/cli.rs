@@ -191,7 +191,7 @@ fn a_broken_info_toml_names_the_line() {
     let t = text(&out);
     assert_eq!(code(&out), 2, "{t}");
     assert!(t.contains("unknown field `colour`"), "{t}");
-    assert!(t.contains("line 28"), "{t}");
+    assert!(t.contains("line 29"), "{t}");
 
     f.write(
         "info.toml",
@@ -199,7 +199,7 @@ fn a_broken_info_toml_names_the_line() {
     );
     let t = text(&f.sdkata(&["list"]));
     assert!(
-        t.contains("line 26: lesson \"greet\" has difficulty 7"),
+        t.contains("line 27: lesson \"greet\" has difficulty 7"),
         "{t}"
     );
 }
@@ -218,7 +218,7 @@ fn a_missing_lesson_directory_is_a_clear_error() {
     assert_eq!(code(&out), 1, "list shows the course but fails: {t}");
     assert!(
         t.contains("greet has no crate at exercises/01_basics/02_greet")
-            && t.contains("info.toml line 24 sets its dir"),
+            && t.contains("info.toml line 25 sets its dir"),
         "names the path and the info.toml line: {t}"
     );
 

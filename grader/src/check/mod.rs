@@ -664,6 +664,7 @@ mod tests {
             stage_hints: Default::default(),
             timeout: Duration::from_secs(1),
             loom: true,
+            topics: Vec::new(),
             exercise_dir: dir.path().to_path_buf(),
             solution_dir: dir.path().to_path_buf(),
             rel_dir: "t/raft".into(),

@@ -10,7 +10,7 @@ use toml::Table;
 
 use crate::Verdict;
 use crate::check::{self, Options, Outcome, Side, Until};
-use crate::course::{Course, Lesson};
+use crate::course::{self, Course, Lesson, TOPICS};
 use crate::render;
 use crate::shipped::Shipped;
 use crate::style::{bold, green, red};
@@ -24,6 +24,7 @@ pub fn check(static_only: bool) -> Result<Verdict> {
     problems.extend(layout_problems(&course));
     for lesson in &course.lessons {
         problems.extend(lesson_problems(lesson));
+        problems.extend(topic_problems(lesson));
     }
     match (Shipped::load(&course), Shipped::of_course(&course)) {
         (Ok(saved), Ok(now)) if saved == now => {}
@@ -154,6 +155,31 @@ fn indent(text: &str) -> String {
         .map(|l| format!("    {l}"))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// Topics that are not in the known list, or listed twice. A lesson with
+/// none is fine: it shows under "no topic" in the report.
+fn topic_problems(lesson: &Lesson) -> Vec<String> {
+    let known = || TOPICS.iter().map(|(id, _)| *id);
+    let mut problems = Vec::new();
+    let mut seen = BTreeSet::new();
+    for t in &lesson.topics {
+        if !seen.insert(t) {
+            problems.push(format!("{}: topic {t:?} is listed twice", lesson.name));
+        } else if !known().any(|k| k == t) {
+            let close = course::closest_names(t, known());
+            let hint = match close.as_slice() {
+                [] => String::new(),
+                some => format!(" (did you mean {}?)", some.join(", ")),
+            };
+            problems.push(format!(
+                "{}: topic {t:?} is not a known topic{hint}; topics are: {}",
+                lesson.name,
+                known().collect::<Vec<_>>().join(", ")
+            ));
+        }
+    }
+    problems
 }
 
 /// Lesson directories on disk that info.toml does not know, and the reverse.

@@ -458,6 +458,7 @@ mod tests {
             stage_hints: Default::default(),
             timeout: Duration::from_secs(1),
             loom: false,
+            topics: Vec::new(),
             exercise_dir: format!("/x/{name}").into(),
             solution_dir: format!("/s/{name}").into(),
             rel_dir: format!("t/{name}"),
