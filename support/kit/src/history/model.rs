@@ -398,6 +398,25 @@ mod tests {
             "get(\"x\")->none"
         );
         assert_eq!(
+            m.access(&KvOp::Get("x"), Some(&KvRet::Value(Some(3)))),
+            Access::Read {
+                key: "x",
+                value: Some(3)
+            }
+        );
+        assert_eq!(
+            m.access(&KvOp::Get("x"), None),
+            Access::Other,
+            "a read that never returned read nothing"
+        );
+        assert_eq!(
+            m.access(&KvOp::Put("x", 4), None),
+            Access::Write {
+                key: "x",
+                value: Some(4)
+            }
+        );
+        assert_eq!(
             m.access(&KvOp::Delete("x"), None),
             Access::Write {
                 key: "x",
