@@ -783,6 +783,53 @@ fn monotonic_writes() {
 }
 
 #[test]
+fn monotonic_writes_compares_with_the_latest_write_seen() {
+    // Read 1, then 3, then 2: 2 is older than the 3 already seen.
+    let mut h = H::new();
+    for v in 1..=3 {
+        wrote(&mut h, 0, v);
+    }
+    read_back(&mut h, 1, 1);
+    let saw = read_back(&mut h, 1, 3);
+    let r = read_back(&mut h, 1, 2);
+    let v = session(&h, Guarantee::MonotonicWrites);
+    let report = violation(&v);
+    assert_eq!(report.op.as_ref().map(|op| op.id), Some(r));
+    assert!(report.why.contains(&format!("({saw})")), "{report}");
+    assert!(
+        report.timeline.contains("write(3)"),
+        "the write the evidence read returned is in the timeline: {report}"
+    );
+
+    // An indefinite write read in between does not lower what was seen: the
+    // evidence stays the read of the latest write.
+    let mut h = H::new();
+    wrote(&mut h, 0, 1);
+    let maybe = write(&mut h, 0, 2);
+    h.unknown(maybe);
+    wrote(&mut h, 0, 3);
+    let saw = read_back(&mut h, 1, 3);
+    read_back(&mut h, 1, 2);
+    let r = read_back(&mut h, 1, 1);
+    let v = session(&h, Guarantee::MonotonicWrites);
+    let report = violation(&v);
+    assert_eq!(report.op.as_ref().map(|op| op.id), Some(r));
+    assert!(report.why.contains(&format!("({saw})")), "{report}");
+}
+
+#[test]
+fn of_two_clients_breaking_a_guarantee_the_earlier_read_is_reported() {
+    let mut h = H::new();
+    wrote(&mut h, 0, 1);
+    read_back(&mut h, 1, 1);
+    let first = read_back(&mut h, 1, 0);
+    read_back(&mut h, 2, 1);
+    read_back(&mut h, 2, 0);
+    let v = session(&h, Guarantee::MonotonicReads);
+    assert_eq!(violation(&v).op.as_ref().map(|op| op.id), Some(first));
+}
+
+#[test]
 fn session_checks_need_unique_values() {
     let mut h = H::new();
     wrote(&mut h, 0, 1);
