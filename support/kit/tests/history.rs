@@ -693,6 +693,7 @@ fn read_your_writes() {
     assert_eq!(report.rule, "read-your-writes");
     assert_eq!(report.op.as_ref().map(|op| op.id), Some(r));
     assert!(report.why.contains(&format!("({w})")), "{report}");
+    assert!(report.why.contains("the initial value"), "{report}");
     session(&h, Guarantee::MonotonicReads).assert_ok();
 
     // A value the client saw before its write is older than the write.
