@@ -2,14 +2,14 @@
 //! at passed; errors (bad usage, broken files) are `Err`.
 
 use std::io::{BufRead, IsTerminal, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 
 use crate::Verdict;
 use crate::app::App;
 use crate::check::{self, Options, Side, Until};
-use crate::course::Lesson;
+use crate::course::{Course, Lesson};
 use crate::list::{self, Filter};
 use crate::render;
 use crate::report;
@@ -322,6 +322,39 @@ pub fn report(format: report::Format) -> Result<Verdict> {
         }
         report::Format::Md => print!("{}", report::markdown(&report)),
         report::Format::Json => println!("{}", report::json(&report)),
+        report::Format::Html => print!("{}", report::html::page(&report)),
+    }
+    Ok(Verdict::Pass)
+}
+
+pub fn handbook(out: Option<PathBuf>, open: bool) -> Result<Verdict> {
+    let course = Course::discover()?;
+    let book = crate::handbook::build(&course)?;
+    let path = match out {
+        Some(path) if path.is_relative() => std::env::current_dir()?.join(path),
+        Some(path) => path,
+        None => course.root.join(".sdkata").join("handbook.html"),
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    write_atomically(&path, book.as_bytes())
+        .with_context(|| format!("cannot write the handbook to {}", path.display()))?;
+    println!(
+        "wrote {} ({} notes, {} KB)",
+        path.display(),
+        course.lessons.len(),
+        book.len().div_ceil(1024)
+    );
+    if open {
+        let opener = if cfg!(target_os = "macos") {
+            "open"
+        } else {
+            "xdg-open"
+        };
+        if let Err(e) = std::process::Command::new(opener).arg(&path).spawn() {
+            println!("could not start {opener} ({e}): open the file in a browser");
+        }
     }
     Ok(Verdict::Pass)
 }

@@ -13,6 +13,7 @@ mod clock;
 mod commands;
 mod course;
 mod dev;
+mod handbook;
 mod list;
 mod memory;
 mod note;
@@ -97,9 +98,19 @@ enum Command {
     /// Retrievability is the FSRS estimate that you could still do a lesson
     /// now; a lesson is due for review when it drops below 0.9.
     Report {
-        /// table for the terminal, md for a study log, json for other tools
+        /// table for the terminal, md for a study log, json for other
+        /// tools, html for a page with charts
         #[arg(long, value_enum, default_value_t)]
         format: report::Format,
+    },
+    /// Build every concept note into one HTML book, for reading offline
+    Handbook {
+        /// Where to write it (default: .sdkata/handbook.html)
+        #[arg(long, value_name = "FILE")]
+        out: Option<std::path::PathBuf>,
+        /// Open it in the default browser afterwards
+        #[arg(long)]
+        open: bool,
     },
     /// Maintainers' tools
     Dev {
@@ -162,6 +173,7 @@ fn main() -> ExitCode {
         Command::Solution { name, force } => commands::solution(&name, force),
         Command::Explain { name } => commands::explain(name.as_deref()),
         Command::Report { format } => commands::report(format),
+        Command::Handbook { out, open } => commands::handbook(out, open),
         Command::Dev { command } => match command {
             DevCommand::Check { static_only } => dev::check(static_only),
             DevCommand::Fingerprint => dev::fingerprint(),

@@ -199,7 +199,7 @@ fn bad_input_is_a_usage_error() {
         .unwrap();
     assert_eq!(code(&out), 2, "{}", text(&out));
     assert!(text(&out).contains("SDKATA_NOW"), "{}", text(&out));
-    assert_eq!(code(&f.sdkata(&["report", "--format", "html"])), 2);
+    assert_eq!(code(&f.sdkata(&["report", "--format", "pdf"])), 2);
 }
 
 #[test]

@@ -2,8 +2,10 @@
 //!
 //! The report is a pure function of the course, the progress file and
 //! "now" (which `SDKATA_NOW` can fix), so the same inputs always give the
-//! same text. `build` makes the model; `table`, `markdown` and `json`
-//! render it.
+//! same text. `build` makes the model; `table`, `markdown`, `json` and
+//! [`html::page`] render it.
+
+pub mod html;
 
 use serde::Serialize;
 
@@ -22,6 +24,8 @@ pub enum Format {
     Md,
     /// Everything, for other tools
     Json,
+    /// A self-contained page with charts (no network, no scripts)
+    Html,
 }
 
 /// The id of the row of lessons with no topic; it does not count towards readiness.
@@ -34,6 +38,7 @@ pub struct Report {
     pub date: String,
     pub lessons_done: usize,
     pub lessons_total: usize,
+    pub tracks: Vec<TrackRow>,
     pub topics: Vec<TopicRow>,
     /// Per lesson, the evidence behind the rows (only JSON shows it).
     pub lessons: Vec<LessonRow>,
@@ -42,6 +47,14 @@ pub struct Report {
     /// The first lesson to become due, when none is due yet.
     pub next_due: Option<DueLesson>,
     pub readiness: Readiness,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TrackRow {
+    pub id: String,
+    pub title: String,
+    pub done: usize,
+    pub total: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -72,11 +85,16 @@ pub struct TopicRow {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LessonRow {
     pub name: String,
+    pub track: String,
     pub topics: Vec<String>,
     pub done: bool,
     /// Checks and hints of its first pass.
     pub first_pass: Option<Pass>,
     pub retrievability: Option<f64>,
+    /// The memory card behind it: stability in days, and when it was last
+    /// reviewed (unix seconds), from which R at any later time follows.
+    pub stability_days: Option<f64>,
+    pub last_review: Option<u64>,
     pub due_date: Option<String>,
     /// By stage module, in name order.
     pub stages: Vec<StageRow>,
@@ -210,6 +228,19 @@ pub fn build(course: &Course, state: &State, now: u64) -> Report {
         date: date(now),
         lessons_done: facts.iter().filter(|f| f.done).count(),
         lessons_total: facts.len(),
+        tracks: course
+            .tracks
+            .iter()
+            .map(|t| {
+                let of = facts.iter().filter(|f| f.lesson.track == t.id);
+                TrackRow {
+                    id: t.id.clone(),
+                    title: t.title.clone(),
+                    done: of.clone().filter(|f| f.done).count(),
+                    total: of.count(),
+                }
+            })
+            .collect(),
         topics,
         lessons: facts.iter().map(|f| lesson_row(f, now)).collect(),
         next_due: if due.is_empty() { upcoming } else { None },
@@ -281,10 +312,13 @@ fn topic_row(id: &str, label: &str, of: &[&Facts], now: u64) -> TopicRow {
 fn lesson_row(f: &Facts, now: u64) -> LessonRow {
     LessonRow {
         name: f.lesson.name.clone(),
+        track: f.lesson.track.clone(),
         topics: f.lesson.topics.clone(),
         done: f.done,
         first_pass: f.first_pass,
         retrievability: f.card.map(|c| round4(c.retrievability(now))),
+        stability_days: f.card.map(|c| round4(c.stability)),
+        last_review: f.card.map(|c| c.last_review),
         due_date: f.card.map(|c| date(c.due_at())),
         stages: f
             .progress
@@ -314,7 +348,7 @@ fn date(unix_secs: u64) -> String {
 const NONE: &str = "—";
 
 /// The cells of a topic's row, unstyled, in column order.
-fn cells(t: &TopicRow) -> [String; 8] {
+pub(crate) fn cells(t: &TopicRow) -> [String; 8] {
     [
         t.label.clone(),
         format!("{}/{}", t.done, t.total),
@@ -330,7 +364,7 @@ fn cells(t: &TopicRow) -> [String; 8] {
     ]
 }
 
-const HEADERS: [&str; 8] = [
+pub(crate) const HEADERS: [&str; 8] = [
     "topic",
     "done",
     "first try",
@@ -342,7 +376,7 @@ const HEADERS: [&str; 8] = [
 ];
 
 /// The footer's lines: what is due, what was never examined, readiness.
-fn footer(r: &Report) -> Vec<String> {
+pub(crate) fn footer(r: &Report) -> Vec<String> {
     let due = if r.due.is_empty() {
         match &r.next_due {
             Some(n) => format!("due: nothing yet; next is {} on {}", n.lesson, n.due_date),
@@ -459,7 +493,7 @@ pub fn json(r: &Report) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use std::path::Path;
 
     use super::*;
@@ -503,7 +537,7 @@ hints = ["h"]
 "#;
     const DAY: u64 = 86_400;
 
-    fn course() -> Course {
+    pub(super) fn course() -> Course {
         Course::parse(Path::new("/repo"), COURSE).unwrap()
     }
 
