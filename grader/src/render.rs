@@ -82,6 +82,9 @@ pub fn report_lines(report: &Report) -> Vec<String> {
                     out.push(String::new());
                     out.push(format!("  {} {}", red("──"), bold(&f.name)));
                     out.extend(inert(&f.output).lines().map(|l| format!("    {l}")));
+                    if let Some(path) = diagram_path(&f.output) {
+                        out.push(format!("    {} file://{path}", bold("▶ sequence diagram:")));
+                    }
                 }
             }
             Outcome::TimedOut { limit, unfinished } => {
@@ -129,6 +132,15 @@ pub fn report_lines(report: &Report) -> Vec<String> {
     out
 }
 
+/// The sequence diagram a failing `kit::sim` run wrote (its last mention,
+/// as a test may fail on a later seed than it first reported).
+fn diagram_path(output: &str) -> Option<&str> {
+    output
+        .lines()
+        .rev()
+        .find_map(|l| l.trim().strip_prefix("diagram of the last events: "))
+}
+
 /// A duration for people: "0.42 s", "12 s".
 pub fn secs(d: Duration) -> String {
     let s = d.as_secs_f64();
@@ -147,4 +159,18 @@ pub fn progress_bar(done: usize, total: usize, width: usize) -> String {
         green("#".repeat(filled)),
         dim("-".repeat(width - filled))
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_last_diagram_a_failure_names_is_shown() {
+        let output = "assertion failed\n--- simulated network at the failure ---\n\
+                      diagram of the last events: /tmp/d/a-seed1.html\nthen seed 2:\n  \
+                      diagram of the last events: /tmp/d/a-seed2.html\n";
+        assert_eq!(diagram_path(output), Some("/tmp/d/a-seed2.html"));
+        assert_eq!(diagram_path("assertion failed"), None);
+    }
 }

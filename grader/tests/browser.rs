@@ -283,3 +283,27 @@ fn the_handbook_renders_offline() {
         "the book's contents render"
     );
 }
+
+#[test]
+fn a_failing_runs_sequence_diagram_renders_offline() {
+    use kit::sim::Network;
+    let mut net: Network<String> = Network::new(3, 5);
+    net.note("leader 0 in term 1");
+    for i in 0..12 {
+        net.send(0, 1 + i % 2, format!("AppendEntries {{ index: {i} }}"));
+        if i == 6 {
+            net.crash(2);
+        }
+        net.tick();
+        while net.deliver().is_some() {}
+    }
+    net.restart(2);
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("diagram.html");
+    std::fs::write(&page, net.diagram()).unwrap();
+    let rendered = assert_renders_cleanly("diagram", &page);
+    assert!(
+        rendered.dom.contains("AppendEntries { index: 0 }") && rendered.dom.contains("crash 2"),
+        "the diagram shows messages and faults"
+    );
+}

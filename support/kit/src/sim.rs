@@ -62,6 +62,8 @@ use std::fmt::{self, Debug, Write as _};
 
 use crate::rng::Rng;
 
+mod diagram;
+
 /// A node's address: `0..nodes`.
 pub type NodeId = usize;
 
@@ -232,6 +234,8 @@ struct InFlight<M> {
 
 /// How many events the flight recorder keeps.
 const RECENT_EVENTS: usize = 40;
+/// Events kept for the sequence diagram a failure writes.
+const DIAGRAM_EVENTS: usize = 200;
 
 /// The simulated network: message queue, link faults, partitions, crashes.
 ///
@@ -258,6 +262,9 @@ pub struct Network<M: Clone + Debug> {
     stats: Stats,
     recent: VecDeque<Event<M>>,
     record_traffic: bool,
+    /// Set once `fail` has printed the flight recorder, so unwinding does
+    /// not print it (and write the diagram) a second time.
+    reported: std::sync::atomic::AtomicBool,
 }
 
 impl<M: Clone + Debug> Network<M> {
@@ -282,6 +289,7 @@ impl<M: Clone + Debug> Network<M> {
             stats: Stats::default(),
             recent: VecDeque::with_capacity(RECENT_EVENTS),
             record_traffic: true,
+            reported: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -568,7 +576,7 @@ impl<M: Clone + Debug> Network<M> {
     }
 
     fn record(&mut self, kind: EventKind<M>) {
-        if self.recent.len() == RECENT_EVENTS {
+        if self.recent.len() == DIAGRAM_EVENTS {
             self.recent.pop_front();
         }
         self.recent.push_back(Event {
@@ -586,17 +594,59 @@ impl<M: Clone + Debug> Network<M> {
             self.seed,
             self.now,
             self.stats,
-            self.recent.len()
+            self.recent.len().min(RECENT_EVENTS)
         );
-        for event in &self.recent {
+        let skip = self.recent.len().saturating_sub(RECENT_EVENTS);
+        for event in self.recent.iter().skip(skip) {
             let _ = writeln!(out, "  {event}");
         }
         out
     }
 
-    /// Panics with `message` and the flight recorder.
+    /// Panics with `message`, the flight recorder, and the path of a
+    /// sequence diagram of the last events.
     pub fn fail(&self, message: &str) -> ! {
-        panic!("{message}\n{}", self.report());
+        self.reported
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        panic!("{message}\n{}{}", self.report(), self.diagram_line());
+    }
+
+    /// Writes a sequence diagram of the recorded events (HTML with SVG) and
+    /// returns its path: under `SDKATA_DIAGRAMS` if set, else the system's
+    /// temporary directory, named for the test thread and the seed.
+    pub fn write_diagram(&self) -> std::io::Result<std::path::PathBuf> {
+        let dir = std::env::var_os("SDKATA_DIAGRAMS")
+            .map_or_else(|| std::env::temp_dir().join("sdkata-diagrams"), Into::into);
+        std::fs::create_dir_all(&dir)?;
+        let test = std::thread::current()
+            .name()
+            .unwrap_or("run")
+            .replace(|c: char| !c.is_ascii_alphanumeric() && c != '_', "-");
+        let path = dir.join(format!("{test}-seed{}.html", self.seed));
+        std::fs::write(&path, self.diagram())?;
+        Ok(path)
+    }
+
+    /// The sequence diagram of the recorded events: a self-contained HTML
+    /// page with one SVG, titled with the test thread, the seed and the tick.
+    pub fn diagram(&self) -> String {
+        let title = format!(
+            "{} · seed {} · tick {}",
+            std::thread::current().name().unwrap_or("run"),
+            self.seed,
+            self.now
+        );
+        let events: Vec<Event<M>> = self.recent.iter().cloned().collect();
+        diagram::page(&title, self.nodes, &events)
+    }
+
+    /// The line that points a reader at the diagram (never fails: a diagram
+    /// that cannot be written must not hide the failure itself).
+    fn diagram_line(&self) -> String {
+        match self.write_diagram() {
+            Ok(path) => format!("diagram of the last events: {}\n", path.display()),
+            Err(e) => format!("(no diagram: {e})\n"),
+        }
     }
 }
 
@@ -628,10 +678,11 @@ impl<M: Clone + Debug> Drop for Network<M> {
     fn drop(&mut self) {
         // Unwinding from any panic (an assertion in the harness, a bug in the
         // node): print the context, which the panic message may not have.
-        if std::thread::panicking() {
+        if std::thread::panicking() && !self.reported.load(std::sync::atomic::Ordering::Relaxed) {
             eprintln!(
-                "--- simulated network at the failure ---\n{}",
-                self.report()
+                "--- simulated network at the failure ---\n{}{}",
+                self.report(),
+                self.diagram_line()
             );
         }
     }
@@ -1016,11 +1067,48 @@ mod tests {
     }
 
     #[test]
-    fn fail_panics_with_the_report() {
-        let net: Network<u32> = Network::new(2, 77);
+    fn fail_panics_with_the_report_and_a_diagram() {
+        let mut net: Network<u32> = Network::new(3, 77);
+        net.note("leader 0, term 2");
+        net.send(0, 1, 41);
+        net.set_reachable(0, 2, false);
+        net.send(0, 2, 42);
+        net.crash(2);
+        for _ in 0..6 {
+            net.tick();
+            while net.deliver().is_some() {}
+        }
+        net.send(1, 0, 43);
         let err = std::panic::catch_unwind(|| net.fail("boom")).unwrap_err();
         let text = err.downcast_ref::<String>().unwrap();
         assert!(text.starts_with("boom\nseed 77"), "{text}");
+        let path = text
+            .lines()
+            .find_map(|l| l.strip_prefix("diagram of the last events: "))
+            .unwrap_or_else(|| panic!("the failure names its diagram: {text}"));
+        let page = std::fs::read_to_string(path).unwrap();
+        assert!(path.ends_with("-seed77.html"), "{path}");
+        for part in ["node 0", "node 1", "node 2", "leader 0, term 2", "crash 2"] {
+            assert!(page.contains(part), "the diagram shows {part:?}");
+        }
+        assert_eq!(
+            page.matches("marker-end").count(),
+            1,
+            "one delivered arrow: 41"
+        );
+        assert!(
+            page.contains(">41</text>"),
+            "the arrow is labelled with its payload"
+        );
+        assert!(
+            page.contains("lost (Unreachable)"),
+            "the lost message is marked"
+        );
+        assert!(page.contains("in flight: 43"), "43 is still in flight");
+        assert!(
+            page.contains("stroke-dasharray=\"4 3\""),
+            "node 2's lifeline is dashed after its crash"
+        );
     }
 
     #[test]
