@@ -267,7 +267,7 @@ fn the_html_report_renders_offline_with_its_charts() {
         "one retrievability curve per lesson with a card (only `add` has one)"
     );
     assert!(
-        dom.contains("3 checks, 1 hints"),
+        dom.contains("3 checks, 1 hint"),
         "the checks chart shows add's first pass"
     );
 }

@@ -32,6 +32,7 @@ svg .bar { fill: #0969da; }
 svg .rest { fill: #eaeef2; }
 svg .curve { fill: none; stroke-width: 1.6; }
 ul.footer { padding-left: 1.2rem; }
+.legend { font-size: 0.85rem; color: #424a53; }
 ";
 
 /// The curves' colours, one per track in course order (repeating).
@@ -126,7 +127,7 @@ fn bars(rows: &[(String, f64, String)], max: f64) -> String {
     let height = ROW * rows.len().max(1) as f64 + 8.0;
     let mut out = format!(
         "<svg viewBox=\"0 0 {} {height}\" role=\"img\">\n",
-        LABEL + WIDTH + 80.0
+        LABEL + WIDTH + 160.0
     );
     if rows.is_empty() {
         out.push_str("<text x=\"0\" y=\"18\">nothing yet</text>\n");
@@ -150,6 +151,10 @@ fn bars(rows: &[(String, f64, String)], max: f64) -> String {
     }
     out.push_str("</svg>\n");
     out
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
 }
 
 fn progress_chart(r: &Report) -> String {
@@ -177,7 +182,13 @@ fn checks_chart(r: &Report) -> String {
             Some((
                 l.name.clone(),
                 f64::from(pass.checks),
-                format!("{} checks, {} hints", pass.checks, pass.hints),
+                format!(
+                    "{} check{}, {} hint{}",
+                    pass.checks,
+                    plural(pass.checks as usize),
+                    pass.hints,
+                    plural(pass.hints)
+                ),
             ))
         })
         .collect();
@@ -267,6 +278,16 @@ fn retrievability_chart(r: &Report) -> String {
         );
     }
     out.push_str("</svg>\n");
+    out.push_str("<p class=\"legend\">");
+    for (i, t) in r.tracks.iter().enumerate() {
+        let _ = write!(
+            out,
+            "<span style=\"color: {}\">■</span> {} ",
+            PALETTE[i % PALETTE.len()],
+            escape(&t.title)
+        );
+    }
+    out.push_str("</p>\n");
     out
 }
 
@@ -294,7 +315,7 @@ mod tests {
         }
         assert_eq!(page.matches("<polyline").count(), 1, "one curve: cache's");
         assert!(page.contains("<title>cache</title>"), "curves are named");
-        assert!(page.contains("1 checks, 0 hints"), "the checks chart");
+        assert!(page.contains("1 check, 0 hints"), "the checks chart");
         assert!(page.contains("<td>Caching</td>"), "the topics table");
     }
 
