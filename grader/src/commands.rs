@@ -45,6 +45,7 @@ pub fn list(track: Option<&str>, filter: Filter) -> Result<Verdict> {
 
 pub fn hint(name: Option<&str>, all: bool) -> Result<Verdict> {
     let mut app = App::open()?;
+    crate::exam::refuse_help(&app.course, "Hints")?;
     let lesson = app.lesson_or_current(name)?.clone();
     let stage = lesson.hint_stage(app.stage_of(&lesson)).map(str::to_owned);
     let hints = lesson.hints_at(stage.as_deref());
@@ -251,6 +252,7 @@ fn backup(app: &App, lesson: &Lesson) -> Result<std::path::PathBuf> {
 
 pub fn solution(name: &str, force: bool) -> Result<Verdict> {
     let app = App::open()?;
+    crate::exam::refuse_help(&app.course, "Solutions")?;
     let lesson = app.course.lesson(name)?;
     if !force
         && !app.state().is_done(&lesson.name)
@@ -302,6 +304,7 @@ pub fn solution(name: &str, force: bool) -> Result<Verdict> {
 
 pub fn explain(name: Option<&str>) -> Result<Verdict> {
     let app = App::open()?;
+    crate::exam::refuse_help(&app.course, "Notes")?;
     let lesson = app.lesson_or_current(name)?;
     let path = lesson.note_path();
     let text = std::fs::read_to_string(&path)

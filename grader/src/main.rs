@@ -13,6 +13,7 @@ mod clock;
 mod commands;
 mod course;
 mod dev;
+mod exam;
 mod handbook;
 mod list;
 mod memory;
@@ -103,6 +104,26 @@ enum Command {
         #[arg(long, value_enum, default_value_t)]
         format: report::Format,
     },
+    /// A timed drill on the lessons you are forgetting: code, estimate, choose
+    ///
+    /// Fresh copies of the stubs of the lessons most due for review, in a
+    /// scratch workspace (your own code is never touched), then watch with a
+    /// countdown and a hard stop, hints and notes closed, simulated scenarios
+    /// on a fresh seed; then five estimation questions and a trade-off round.
+    Exam {
+        /// Only lessons of this interview topic (as in `sdkata report`)
+        #[arg(long)]
+        topic: Option<String>,
+        /// The time box for the coding round
+        #[arg(long, default_value_t = 45.0)]
+        minutes: f64,
+        /// How many lessons to examine
+        #[arg(long, default_value_t = 2)]
+        lessons: usize,
+        /// Replay an exam: the same scenarios and questions
+        #[arg(long)]
+        seed: Option<u64>,
+    },
     /// Build every concept note into one HTML book, for reading offline
     Handbook {
         /// Where to write it (default: .sdkata/handbook.html)
@@ -174,6 +195,17 @@ fn main() -> ExitCode {
         Command::Explain { name } => commands::explain(name.as_deref()),
         Command::Report { format } => commands::report(format),
         Command::Handbook { out, open } => commands::handbook(out, open),
+        Command::Exam {
+            topic,
+            minutes,
+            lessons,
+            seed,
+        } => exam::run(&exam::Options {
+            topic,
+            minutes,
+            lessons,
+            seed,
+        }),
         Command::Dev { command } => match command {
             DevCommand::Check { static_only } => dev::check(static_only),
             DevCommand::Fingerprint => dev::fingerprint(),

@@ -19,7 +19,7 @@
 //! checks per stage, is Hard; any other pass is Good. Again is for a failed
 //! exam, which this grader does not record yet.
 
-use crate::state::{Pass, Progress, parse_rfc3339};
+use crate::state::{ExamResult, Pass, Progress, parse_rfc3339};
 
 /// FSRS-4.5's default weights.
 const W: [f64; 17] = [
@@ -147,20 +147,39 @@ impl Card {
 /// The card of a lesson: its passes, each a review, in order. A lesson
 /// done before evidence was recorded counts as one Good review when it
 /// went done; a lesson never passed has no card.
+///
+/// Exams are reviews too, in time order with the passes: a failed exam is
+/// `Again`, a passed one is graded like a pass with the exam's checks.
 pub fn card(progress: &Progress) -> Option<Card> {
-    let mut passes = progress.passes.iter();
-    let mut card = match passes.next() {
-        Some(first) => Card::new(grade(first), first.at),
-        None if progress.done => {
-            let at = progress.done_at.as_deref().and_then(parse_rfc3339)?;
-            return Some(Card::new(Grade::Good, at));
-        }
-        None => return None,
-    };
-    for p in passes {
-        card = card.review(grade(p), p.at);
+    let mut reviews: Vec<(u64, Grade)> = progress.passes.iter().map(|p| (p.at, grade(p))).collect();
+    if reviews.is_empty() && progress.done {
+        let at = progress.done_at.as_deref().and_then(parse_rfc3339)?;
+        reviews.push((at, Grade::Good));
+    }
+    reviews.extend(progress.exams.iter().map(|e| (e.at, exam_grade(e))));
+    // Stable: a pass and an exam at the same second keep that order.
+    reviews.sort_by_key(|(at, _)| *at);
+    let mut reviews = reviews.into_iter();
+    let (at, first) = reviews.next()?;
+    let mut card = Card::new(first, at);
+    for (at, g) in reviews {
+        card = card.review(g, at);
     }
     Some(card)
+}
+
+/// An exam result as a review: failed is `Again`; passed is graded like a
+/// pass (no hints can be seen in an exam).
+pub fn exam_grade(result: &ExamResult) -> Grade {
+    if !result.passed {
+        return Grade::Again;
+    }
+    grade(&Pass {
+        at: result.at,
+        checks: result.checks,
+        hints: 0,
+        stages: result.stages,
+    })
 }
 
 #[cfg(test)]

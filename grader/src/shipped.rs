@@ -29,7 +29,12 @@ pub struct Shipped {
 
 impl Shipped {
     pub fn path(course: &Course) -> PathBuf {
-        course.root.join(SHIPPED_FILE)
+        Self::path_in(&course.root)
+    }
+
+    /// Where the file lives in the course at `root`.
+    pub fn path_in(root: &Path) -> PathBuf {
+        root.join(SHIPPED_FILE)
     }
 
     pub fn load(course: &Course) -> Result<Self> {

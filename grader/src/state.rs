@@ -34,6 +34,54 @@ pub struct State {
     pub current: Option<String>,
     #[serde(default)]
     pub lessons: BTreeMap<String, Progress>,
+    /// Every exam taken, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exams: Vec<Exam>,
+}
+
+/// One `sdkata exam`, as it ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Exam {
+    /// When it started and ended, in unix seconds.
+    pub started: u64,
+    pub ended: u64,
+    /// Its time box, in seconds.
+    pub limit_secs: u64,
+    /// The seed its simulated scenarios and questions ran with.
+    pub seed: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topic: Option<String>,
+    /// The coding round hit the hard stop.
+    pub timed_out: bool,
+    /// The lessons examined (their results are in each lesson's `exams`).
+    pub lessons: Vec<String>,
+    /// Coding round: lessons passed.
+    pub coding: Score,
+    pub estimation: Score,
+    pub tradeoffs: Score,
+}
+
+/// Right answers out of questions asked.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Score {
+    pub right: u32,
+    pub asked: u32,
+}
+
+/// How a lesson went in one exam: what its memory card is reviewed with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExamResult {
+    /// When the exam ended, in unix seconds.
+    pub at: u64,
+    /// Every stage passed within the time box.
+    pub passed: bool,
+    /// Checks it took in the exam.
+    pub checks: u32,
+    pub stages_passed: usize,
+    pub stages: usize,
 }
 
 impl Default for State {
@@ -42,6 +90,7 @@ impl Default for State {
             format_version: STATE_VERSION,
             current: None,
             lessons: BTreeMap::new(),
+            exams: Vec::new(),
         }
     }
 }
@@ -156,6 +205,9 @@ pub struct Progress {
     /// Evidence per stage, by module name.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub stages: BTreeMap<String, StageEvidence>,
+    /// Its results in exams, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exams: Vec<ExamResult>,
 }
 
 fn is_zero(n: &u32) -> bool {

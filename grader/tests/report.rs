@@ -72,7 +72,9 @@ fn with_no_progress_every_row_is_empty() {
     }
     assert!(t.contains("due: nothing (no lesson passed yet)"), "{t}");
     assert!(
-        t.contains("ready: 0/2 topics with every lesson done and R ≥ 0.9; exams not yet recorded"),
+        t.contains(
+            "ready: 0/2 topics with every lesson done, R ≥ 0.9 and an exam pass in the last 30 days"
+        ),
         "{t}"
     );
     assert!(
@@ -101,7 +103,7 @@ fn a_partly_done_course_shows_evidence_memory_and_what_is_due() {
         "| IDs and hashing | 1/1 | 0% | 3 | 1 | 0.93 | 2026-01-02 | add: edge (1×) |",
         "| (no topic) | 0/1 | — | — | 0 | — | — | — |",
         "- due: nothing yet; next is add on 2026-01-02",
-        "- ready: 2/2 topics with every lesson done and R ≥ 0.9; exams not yet recorded",
+        "- ready: 0/2 topics with every lesson done, R ≥ 0.9 and an exam pass in the last 30 days",
     ] {
         assert!(md.lines().any(|l| l == line), "missing {line:?} in:\n{md}");
     }
@@ -116,7 +118,10 @@ fn a_partly_done_course_shows_evidence_memory_and_what_is_due() {
     assert!((r - 0.9255).abs() < 1e-4, "{r}");
     assert_eq!(v["lessons"][0]["first_pass"]["checks"], 3);
     assert_eq!(v["lessons"][0]["stages"][0]["stage"], "edge");
-    assert_eq!(v["readiness"]["ready_topics"], 2);
+    assert_eq!(
+        v["readiness"]["ready_topics"], 0,
+        "remembered, but never examined"
+    );
 
     // Three days after: due, and no topic is ready any more.
     let (_, t) = report(&f, T0 + 3 * DAY, &[]);
@@ -138,7 +143,7 @@ fn a_progress_file_from_before_evidence_still_reports() {
         md.contains("| Estimation | 1/1 | — | — | 2 | 0.97 | 2026-01-04 | — |"),
         "{md}"
     );
-    assert!(md.contains("ready: 2/2 topics"), "{md}");
+    assert!(md.contains("ready: 0/2 topics"), "no exam yet: {md}");
 }
 
 #[test]

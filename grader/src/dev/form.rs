@@ -48,6 +48,7 @@ pub fn problems(lesson: &Lesson, stages: &[&str]) -> Vec<String> {
         out.push("the solution keeps the stub's allow line; remove it".to_owned());
     }
     out.extend(given_problems(lesson));
+    out.extend(crate::exam::bank::problems(lesson));
     for file in rust_files(&lesson.exercise_dir.join("tests")) {
         if let Ok(text) = std::fs::read_to_string(&file) {
             let rel = file.strip_prefix(&lesson.exercise_dir).unwrap_or(&file);

@@ -73,11 +73,7 @@ pub fn page(r: &Report) -> String {
         r.lessons_total
     );
     let lines = footer(r);
-    let _ = writeln!(
-        out,
-        "<p class=\"ready\">{}</p>",
-        escape(lines.last().map_or("", String::as_str))
-    );
+    let _ = writeln!(out, "<p class=\"ready\">{}</p>", escape(&r.readiness.line));
 
     out.push_str("<h2>Topics</h2>\n");
     out.push_str(&topics_table(r));

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::course::{Course, Lesson, TOPICS};
 use crate::memory::{self, Card};
-use crate::state::{Pass, Progress, State, rfc3339};
+use crate::state::{Pass, Progress, Score, State, rfc3339};
 use crate::style::{bold, dim, green, red, yellow};
 
 /// How to print the report.
@@ -27,6 +27,9 @@ pub enum Format {
     /// A self-contained page with charts (no network, no scripts)
     Html,
 }
+
+/// How recent an exam pass must be for a topic to count as ready.
+pub const EXAM_FRESH_SECS: u64 = 30 * 86_400;
 
 /// The id of the row of lessons with no topic; it does not count towards readiness.
 pub const NO_TOPIC: &str = "none";
@@ -47,6 +50,19 @@ pub struct Report {
     /// The first lesson to become due, when none is due yet.
     pub next_due: Option<DueLesson>,
     pub readiness: Readiness,
+    /// Every exam, most recent first.
+    pub exams: Vec<ExamRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExamRow {
+    pub date: String,
+    pub lessons: Vec<String>,
+    pub coding: Score,
+    pub estimation: Score,
+    pub tradeoffs: Score,
+    pub timed_out: bool,
+    pub seed: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -78,7 +94,11 @@ pub struct TopicRow {
     pub due_date: Option<String>,
     /// The stage of its lessons that failed most often.
     pub weakest: Option<Weakest>,
-    /// Every lesson done and none due.
+    /// Any of its lessons was ever examined.
+    pub examined: bool,
+    /// One of its lessons passed an exam in the last 30 days.
+    pub exam_passed: bool,
+    /// Every lesson done, none due, and an exam passed in the last 30 days.
     pub ready: bool,
 }
 
@@ -220,7 +240,7 @@ pub fn build(course: &Course, state: &State, now: u64) -> Report {
 
     let ready_topics = topics[..counted].iter().filter(|t| t.ready).count();
     let line = format!(
-        "ready: {ready_topics}/{counted} topics with every lesson done and R ≥ {}; exams not yet recorded",
+        "ready: {ready_topics}/{counted} topics with every lesson done, R ≥ {} and an exam pass in the last 30 days",
         memory::DUE_BELOW
     );
     Report {
@@ -249,9 +269,23 @@ pub fn build(course: &Course, state: &State, now: u64) -> Report {
             ready_topics,
             topics: counted,
             threshold: memory::DUE_BELOW,
-            exams_recorded: false,
+            exams_recorded: !state.exams.is_empty(),
             line,
         },
+        exams: state
+            .exams
+            .iter()
+            .rev()
+            .map(|e| ExamRow {
+                date: date(e.ended),
+                lessons: e.lessons.clone(),
+                coding: e.coding,
+                estimation: e.estimation,
+                tradeoffs: e.tradeoffs,
+                timed_out: e.timed_out,
+                seed: e.seed,
+            })
+            .collect(),
     }
 }
 
@@ -291,13 +325,20 @@ fn topic_row(id: &str, label: &str, of: &[&Facts], now: u64) -> TopicRow {
             },
         );
     let done = of.iter().filter(|f| f.done).count();
-    let ready = done == of.len() && of.iter().all(|f| f.card.is_some_and(|c| !c.is_due(now)));
+    let exams = || of.iter().flat_map(|f| &f.progress.exams);
+    let examined = exams().next().is_some();
+    let exam_passed = exams().any(|e| e.passed && now.saturating_sub(e.at) <= EXAM_FRESH_SECS);
+    let ready = done == of.len()
+        && of.iter().all(|f| f.card.is_some_and(|c| !c.is_due(now)))
+        && exam_passed;
     TopicRow {
         id: id.to_owned(),
         label: label.to_owned(),
         lessons: of.iter().map(|f| f.lesson.name.clone()).collect(),
         done,
         total: of.len(),
+        examined,
+        exam_passed,
         first_try_rate,
         median_checks,
         hints: of.iter().map(|f| f.hints).sum(),
@@ -395,11 +436,41 @@ pub(crate) fn footer(r: &Report) -> Vec<String> {
             .collect();
         format!("due: {}", list.join(", "))
     };
-    vec![
-        due,
-        "never examined: every topic (`sdkata exam` is not built yet)".to_owned(),
-        r.readiness.line.clone(),
-    ]
+    let never: Vec<&str> = r
+        .topics
+        .iter()
+        .filter(|t| t.id != NO_TOPIC && !t.examined)
+        .map(|t| t.label.as_str())
+        .collect();
+    let never = match never.len() {
+        0 => "never examined: none".to_owned(),
+        n if n == r.readiness.topics => {
+            "never examined: every topic (`sdkata exam` starts one)".to_owned()
+        }
+        _ => format!("never examined: {}", never.join(", ")),
+    };
+    let mut lines = vec![due, never, r.readiness.line.clone()];
+    lines.extend(r.exams.iter().take(EXAMS_SHOWN).map(exam_line));
+    lines
+}
+
+/// How many recent exams the footer lists.
+const EXAMS_SHOWN: usize = 3;
+
+fn exam_line(e: &ExamRow) -> String {
+    format!(
+        "exam {}: coding {}/{}{} · estimation {}/{} · trade-offs {}/{} ({}; seed {})",
+        e.date,
+        e.coding.right,
+        e.coding.asked,
+        if e.timed_out { " (time ran out)" } else { "" },
+        e.estimation.right,
+        e.estimation.asked,
+        e.tradeoffs.right,
+        e.tradeoffs.asked,
+        e.lessons.join(", "),
+        e.seed
+    )
 }
 
 /// The report for a terminal.
@@ -458,10 +529,13 @@ pub fn table(r: &Report) -> Vec<String> {
         out.push(line.trim_end().to_owned());
     }
     out.push(String::new());
-    let [due, exams, ready] = <[String; 3]>::try_from(footer(r)).expect("three footer lines");
+    let mut lines = footer(r).into_iter();
+    let mut next = || lines.next().unwrap_or_default();
+    let (due, never, ready) = (next(), next(), next());
     out.push(if r.due.is_empty() { due } else { yellow(due) });
-    out.push(dim(exams));
+    out.push(dim(never));
     out.push(bold(ready));
+    out.extend(lines.map(dim));
     out
 }
 
@@ -493,7 +567,7 @@ pub fn json(r: &Report) -> String {
 }
 
 #[cfg(test)]
-pub(super) mod tests {
+pub(crate) mod tests {
     use std::path::Path;
 
     use super::*;
@@ -537,7 +611,7 @@ hints = ["h"]
 "#;
     const DAY: u64 = 86_400;
 
-    pub(super) fn course() -> Course {
+    pub(crate) fn course() -> Course {
         Course::parse(Path::new("/repo"), COURSE).unwrap()
     }
 
@@ -552,8 +626,10 @@ hints = ["h"]
         assert!(!caching.ready && r.due.is_empty() && r.next_due.is_none());
         assert_eq!(
             r.readiness.line,
-            "ready: 0/2 topics with every lesson done and R ≥ 0.9; exams not yet recorded"
+            "ready: 0/2 topics with every lesson done, R ≥ 0.9 and an exam pass in the last 30 days"
         );
+        let footer = footer(&r).join("\n");
+        assert!(footer.contains("never examined: every topic"), "{footer}");
     }
 
     #[test]
@@ -584,8 +660,11 @@ hints = ["h"]
                 failures: 2
             })
         );
-        assert!(caching.ready);
-        assert_eq!(r.readiness.ready_topics, 2);
+        assert!(
+            !caching.ready,
+            "done and remembered, but no exam: not ready yet"
+        );
+        assert_eq!(r.readiness.ready_topics, 0);
         assert_eq!(
             r.next_due.as_ref().map(|d| d.lesson.as_str()),
             Some("shard")
@@ -599,6 +678,56 @@ hints = ["h"]
         assert!((r.due[0].retrievability - want).abs() < 1e-4);
         assert!(!r.topics[0].ready);
         assert_eq!(r.readiness.ready_topics, 0);
+    }
+
+    #[test]
+    fn a_recent_exam_pass_makes_a_topic_ready() {
+        let mut st = State::default();
+        st.record_check("cache", &Checked::stages(&["get"], None, 1), 0);
+        st.record_check("shard", &Checked::stages(&["ring"], None, 1), 0);
+        let result = crate::state::ExamResult {
+            at: DAY,
+            passed: true,
+            checks: 1,
+            stages_passed: 1,
+            stages: 1,
+        };
+        st.lessons.get_mut("cache").unwrap().exams.push(result);
+        st.exams.push(crate::state::Exam {
+            started: DAY - 600,
+            ended: DAY,
+            limit_secs: 600,
+            seed: 42,
+            topic: None,
+            timed_out: false,
+            lessons: vec!["cache".into()],
+            coding: Score { right: 1, asked: 1 },
+            estimation: Score { right: 4, asked: 5 },
+            tradeoffs: Score { right: 2, asked: 3 },
+        });
+        let r = build(&course(), &st, 2 * DAY);
+        let (caching, sharding) = (&r.topics[0], &r.topics[1]);
+        assert!(caching.examined && caching.exam_passed && caching.ready);
+        assert!(
+            !sharding.examined && !sharding.ready,
+            "shard was never examined"
+        );
+        assert_eq!(r.readiness.ready_topics, 1);
+        let footer = footer(&r).join("\n");
+        assert!(footer.contains("never examined: Sharding"), "{footer}");
+        assert!(
+            footer.contains(
+                "exam 1970-01-02: coding 1/1 · estimation 4/5 · trade-offs 2/3 (cache; seed 42)"
+            ),
+            "{footer}"
+        );
+        // The exam is a review: cache's card is stronger than shard's.
+        let card = |name: &str| memory::card(&st.lessons[name]).unwrap();
+        assert!(card("cache").stability > card("shard").stability);
+
+        // Thirty days on, that pass no longer counts.
+        let r = build(&course(), &st, DAY + EXAM_FRESH_SECS + 1);
+        assert!(!r.topics[0].exam_passed && !r.topics[0].ready);
     }
 
     #[test]

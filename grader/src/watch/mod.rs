@@ -34,6 +34,9 @@ use session::{Effect, Event, Exit, Session, View};
 /// editors save in several steps (write temp, rename, touch).
 const DEBOUNCE: Duration = Duration::from_millis(25);
 
+/// How often an exam's countdown is redrawn (and its hard stop checked).
+const TICK: Duration = Duration::from_millis(250);
+
 const NO_TERMINAL: &str = "\
 watch needs an interactive terminal. To check a lesson once, use `sdkata run`,
 or `sdkata verify` for all of them.";
@@ -63,6 +66,7 @@ pub fn run(poll: bool) -> Result<Verdict> {
     };
 
     let (tx, rx) = mpsc::channel();
+    let tick_tx = tx.clone();
     let signal_tx = tx.clone();
     let _signals = crate::signals::route_to(move |sig| {
         let _ = signal_tx.send(Input::Event(Event::Signal(sig)));
@@ -91,6 +95,21 @@ pub fn run(poll: bool) -> Result<Verdict> {
         .collect();
     let first_visit = state.lessons.is_empty();
     let mut session = Session::new(app.course.lessons.clone(), done, hints, current);
+    if let Some(exam) = crate::exam::scratch::marker(&app.course.root)? {
+        session.exam = Some(session::ExamClock {
+            deadline_ms: exam.deadline_ms,
+            now_ms: crate::exam::now_ms(),
+        });
+        let tick_tx = tick_tx.clone();
+        std::thread::spawn(move || {
+            while tick_tx
+                .send(Input::Event(Event::Tick(crate::exam::now_ms())))
+                .is_ok()
+            {
+                std::thread::sleep(TICK);
+            }
+        });
+    }
     session.message = if first_visit {
         Some(session::Message::Info(
             app.course.welcome_message.trim().replace('\n', " "),
@@ -109,7 +128,7 @@ pub fn run(poll: bool) -> Result<Verdict> {
 
 fn verdict(exit: Exit) -> Verdict {
     match exit {
-        Exit::Quit => Verdict::Pass,
+        Exit::Quit | Exit::TimeUp => Verdict::Pass,
         Exit::Signal(sig) => Verdict::Interrupted(sig),
     }
 }

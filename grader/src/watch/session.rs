@@ -34,6 +34,9 @@ pub enum Event {
     WatchError(String),
     /// SIGINT, SIGTERM or SIGHUP.
     Signal(i32),
+    /// The time now, in unix milliseconds: sent every so often in an exam,
+    /// for the countdown and the hard stop.
+    Tick(u64),
 }
 
 /// What the loop must do.
@@ -63,6 +66,8 @@ pub enum Exit {
     /// `q`, Esc or Ctrl-C.
     Quit,
     Signal(i32),
+    /// An exam's time box ran out.
+    TimeUp,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,8 +105,27 @@ pub struct Session {
     /// Set by the view after drawing: how far the body can scroll.
     pub max_scroll: usize,
     pub message: Option<Message>,
+    /// In an exam: when it ends and the last tick, in unix milliseconds.
+    /// Hints and notes are closed while it runs.
+    pub exam: Option<ExamClock>,
     next_job: u64,
 }
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExamClock {
+    pub deadline_ms: u64,
+    pub now_ms: u64,
+}
+
+impl ExamClock {
+    /// Time left, in whole seconds rounded up.
+    pub fn left_secs(&self) -> u64 {
+        self.deadline_ms.saturating_sub(self.now_ms).div_ceil(1000)
+    }
+}
+
+/// What watch says when a key asks for help an exam does not give.
+pub const CLOSED_IN_EXAM: &str = "Hints and notes are closed during an exam.";
 
 /// Where `Session::hints` counts the hints revealed on `stage` of `lesson`
 /// (`None`: the lesson's general hints).
@@ -140,6 +164,7 @@ impl Session {
             scroll: 0,
             max_scroll: 0,
             message: None,
+            exam: None,
             next_job: 0,
         }
     }
@@ -195,6 +220,16 @@ impl Session {
             Event::Signal(signal) => {
                 return vec![Effect::Cancel, Effect::Quit(Exit::Signal(signal))];
             }
+            Event::Tick(now_ms) => match &mut self.exam {
+                Some(clock) => {
+                    clock.now_ms = now_ms;
+                    if now_ms >= clock.deadline_ms {
+                        return vec![Effect::Cancel, Effect::Quit(Exit::TimeUp)];
+                    }
+                    Vec::new()
+                }
+                None => Vec::new(),
+            },
         };
         if !fx.iter().any(|e| matches!(e, Effect::Quit(_))) {
             fx.push(Effect::Redraw);
@@ -320,6 +355,10 @@ impl Session {
             return vec![Effect::Cancel, Effect::Quit(Exit::Quit)];
         }
         self.message = None;
+        if self.exam.is_some() && matches!(key.code, KeyCode::Char('h' | 'e')) {
+            self.message = Some(Message::Warning(CLOSED_IN_EXAM.to_owned()));
+            return Vec::new();
+        }
         match (self.view, key.code) {
             (View::List { filter, selected }, code) => self.list_key(filter, selected, code),
             (View::Note | View::All, KeyCode::Esc | KeyCode::Char('q' | 'e')) => {

@@ -3,7 +3,7 @@
 use crate::app::App;
 use crate::list;
 use crate::render;
-use crate::style::{bold, dim, green, yellow};
+use crate::style::{bold, dim, green, red, yellow};
 
 use super::screen::Frame;
 use super::session::{Message, Running, Session, View};
@@ -33,6 +33,16 @@ pub fn frame(session: &Session, app: &App) -> Frame {
         ),
         format!("{stage}{status}"),
     ];
+    let mut header = header;
+    if let Some(clock) = session.exam {
+        let left = clock.left_secs();
+        let line = format!(
+            "exam · {:02}:{:02} left · hints and notes closed · q hands in",
+            left / 60,
+            left % 60
+        );
+        header.insert(0, if left <= 60 { red(line) } else { yellow(line) });
+    }
     let message = session.message.as_ref().map(|m| match m {
         Message::Info(t) => dim(t),
         Message::Good(t) => green(t),
