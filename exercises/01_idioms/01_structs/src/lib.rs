@@ -52,6 +52,8 @@ pub enum RaiseError {
 }
 
 impl fmt::Display for RaiseError {
+    /// A short message; `Negative`'s names the rejected amount in basis points
+    /// (`-250`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         todo!("a short message; the Negative one names the rejected amount")
     }

@@ -13,7 +13,8 @@ use std::fmt;
 /// `Box<dyn Shape>` works; [`describe`](Shape::describe) has a default that
 /// implementors may override.
 pub trait Shape {
-    /// A lower-case name such as `"circle"`.
+    /// A lower-case name: `"circle"`, `"rectangle"` and `"triangle"` for this
+    /// crate's shapes.
     fn name(&self) -> &str;
 
     /// The area, in square units.
@@ -69,6 +70,8 @@ pub enum ShapeError {
 }
 
 impl fmt::Display for ShapeError {
+    /// A message per variant: `InvalidDimension`'s names the dimension and the
+    /// value (`radius`, `-2`), `NotATriangle`'s says the sides make no `triangle`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         todo!("a message per variant that names the bad value")
     }
@@ -130,8 +133,9 @@ impl Shape for Rectangle {
     fn perimeter(&self) -> f64 {
         todo!("twice width plus height")
     }
-    /// Overrides the default to show the sides:
-    /// `"rectangle 3 x 4: area 12.00, perimeter 14.00"`.
+    /// Overrides the default to show the sides, as `{}` prints an `f64`:
+    /// `"rectangle 3 x 4: area 12.00, perimeter 14.00"`,
+    /// `"rectangle 2.5 x 4: area 10.00, perimeter 13.00"`.
     fn describe(&self) -> String {
         todo!("override: show the sides")
     }
@@ -147,7 +151,9 @@ pub struct Triangle {
 impl Triangle {
     /// A triangle with sides `a`, `b`, `c` in any order. Each side must be finite
     /// and positive, and the longest must be strictly shorter than the sum of the
-    /// other two (a flat triangle is refused).
+    /// other two (a flat triangle is refused). Checked in that order: a bad side
+    /// is [`ShapeError::InvalidDimension`] even when the sides are also flat
+    /// (`0, 1, 1`), then [`ShapeError::NotATriangle`], then [`ShapeError::TooLarge`].
     pub fn new(a: f64, b: f64, c: f64) -> Result<Triangle, ShapeError> {
         todo!("check each side, sort them, check the strict triangle inequality")
     }

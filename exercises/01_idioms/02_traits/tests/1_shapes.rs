@@ -158,6 +158,13 @@ fn shapes_too_large_for_f64_are_refused() {
         Err(ShapeError::TooLarge)
     );
     assert!(Circle::new(1e100).is_ok(), "big but finite is fine");
+    let sides = [f64::MAX, f64::MAX / 4.0, 1.0];
+    assert_eq!(
+        Triangle::new(sides[0], sides[1], sides[2]),
+        Err(ShapeError::NotATriangle { sides }),
+        "sides that make no triangle are NotATriangle, checked before their infinite \
+         perimeter would make them TooLarge"
+    );
 }
 
 #[test]

@@ -155,6 +155,7 @@ impl Staff for Manager {
         todo!("delegate to the worker")
     }
 
+    /// Always `"Manager"`, whatever the worker's own title.
     fn title(&self) -> &str {
         todo!("a manager's title is \"Manager\"")
     }

@@ -100,6 +100,8 @@ pub mod employee {
     }
 
     impl fmt::Display for EmployeeError {
+        /// A message per variant that names the values involved: the level and
+        /// the salary of `SalaryOutOfBand`, the length of `NameTooLong`.
         fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             todo!("a message per variant; name the values involved")
         }

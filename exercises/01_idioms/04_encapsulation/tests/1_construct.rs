@@ -58,6 +58,11 @@ fn names_are_trimmed_and_checked() {
         Employee::new(&accents, Level::Junior, 5_000_000).is_ok(),
         "64 'é' are 128 bytes but 64 characters: count characters, not bytes"
     );
+    assert_eq!(
+        Employee::new(&"é".repeat(MAX_NAME_CHARS + 1), Level::Junior, 5_000_000),
+        Err(EmployeeError::NameTooLong { chars: 65 }),
+        "NameTooLong reports the length in characters (65), not in bytes (130)"
+    );
 }
 
 #[test]

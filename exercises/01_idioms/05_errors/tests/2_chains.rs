@@ -239,6 +239,52 @@ fn retryable_means_a_transient_io_error_somewhere_below() {
 }
 
 #[test]
+fn exactly_the_six_transient_kinds_are_retryable() {
+    use io::ErrorKind::*;
+    for kind in [
+        TimedOut,
+        Interrupted,
+        WouldBlock,
+        ConnectionReset,
+        ConnectionAborted,
+        ConnectionRefused,
+    ] {
+        let below = StorageError::new("fetch", "users/1", io::Error::from(kind));
+        assert!(
+            is_retryable(&LookupError::Storage(below)),
+            "{kind:?} is transient: retrying may help"
+        );
+    }
+    for kind in [NotFound, PermissionDenied, InvalidData, InvalidInput, Other] {
+        let below = StorageError::new("fetch", "users/1", io::Error::from(kind));
+        assert!(
+            !is_retryable(&LookupError::Storage(below)),
+            "{kind:?} is not one of the transient kinds: retrying will fail the same way"
+        );
+    }
+}
+
+#[test]
+fn the_first_io_error_in_the_chain_decides() {
+    // An io::Error of kind Other whose payload has a timeout as its source:
+    // the first io::Error met (Other) is the one that counts, as find_cause finds it.
+    fn wrapped(id: UserId) -> StorageError {
+        let inner = ConnectionLost {
+            host: "db-3".into(),
+            source: io::Error::new(io::ErrorKind::TimedOut, "inner"),
+        };
+        StorageError::new("fetch", format!("users/{id}"), io::Error::other(inner))
+    }
+    let e = load_profile(&Failing(wrapped), "3").unwrap_err();
+    assert!(
+        !is_retryable(&e),
+        "the first io::Error in the chain is Other, not transient: not retryable (a \
+         timeout further down does not count)"
+    );
+    assert_eq!(http_status(&e), 500);
+}
+
+#[test]
 fn errors_travel_across_threads_and_into_boxes() {
     fn send_sync_static<T: Error + Send + Sync + 'static>() {}
     send_sync_static::<ProfileError>();

@@ -53,6 +53,8 @@ pub enum NotifyError {
 }
 
 impl fmt::Display for NotifyError {
+    /// A message per variant: `InvalidRecipient`'s names the recipient and the
+    /// channel, `MessageTooLong`'s the length and the limit.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         todo!("one message per variant, naming the recipient/channel or length/limit")
     }
@@ -174,6 +176,7 @@ pub enum FactoryError {
 }
 
 impl fmt::Display for FactoryError {
+    /// A message per variant; `UnknownKind`'s and `DuplicateKind`'s name the kind.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         todo!("one message per variant")
     }

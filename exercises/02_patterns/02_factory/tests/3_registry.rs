@@ -140,6 +140,11 @@ fn constructors_are_closures_called_once_per_create() {
         "an unknown kind must not call any constructor"
     );
     assert_eq!(
+        r.create(&NotifierConfig::new("telex", " ")).err(),
+        Some(FactoryError::UnknownKind("telex".into())),
+        "the kind is checked before the sender"
+    );
+    assert_eq!(
         r.create(&NotifierConfig::new("fax", " ")).err(),
         Some(FactoryError::EmptySender)
     );

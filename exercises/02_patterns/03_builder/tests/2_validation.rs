@@ -106,6 +106,20 @@ fn hosts_must_be_non_empty_without_whitespace_and_not_too_long() {
         ServerConfig::builder().host(too_long.as_str()).build(),
         Err(ConfigError::InvalidHost(too_long.clone()))
     );
+    // The limit is in bytes: 127 'é' are 127 characters but 254 bytes.
+    let wide = "é".repeat(127);
+    assert_eq!(
+        ServerConfig::builder().host(wide.as_str()).build(),
+        Err(ConfigError::InvalidHost(wide.clone())),
+        "MAX_HOST_LEN counts bytes (the DNS limit), not characters"
+    );
+    assert!(
+        ServerConfig::builder()
+            .host("é".repeat(126))
+            .build()
+            .is_ok(),
+        "126 'é' are 252 bytes: within the limit"
+    );
     for good in ["localhost", "127.0.0.1", "::1", "api.example.com", "h"] {
         assert_eq!(
             ServerConfig::builder().host(good).build().unwrap().host(),

@@ -39,6 +39,7 @@ pub enum AmountError {
 }
 
 impl fmt::Display for AmountError {
+    /// A message of its own for each variant: no two variants read the same.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         todo!("one message per variant")
     }
@@ -122,12 +123,14 @@ impl PaymentError {
 }
 
 impl fmt::Display for PaymentError {
+    /// A message of its own for each variant; `UnknownCode`'s shows the code.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         todo!("one message per variant; UnknownCode shows the code")
     }
 }
 
 impl Error for PaymentError {
+    /// The [`AmountError`] of an `InvalidAmount`; `None` for every other error.
     fn source(&self) -> Option<&(dyn Error + 'static)> {
         todo!("the AmountError for InvalidAmount")
     }

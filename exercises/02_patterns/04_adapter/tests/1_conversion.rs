@@ -116,6 +116,11 @@ fn error_checks_come_in_the_documented_order() {
     );
     assert_eq!(dollars_to_cents(-0.001), Err(AmountError::NotPositive));
     assert_eq!(dollars_to_cents(1e20 + 0.5), Err(AmountError::TooLarge));
+    assert_eq!(
+        dollars_to_cents(1_000_000_000_000.007),
+        Err(AmountError::TooLarge),
+        "over the limit *and* a fraction of a cent: TooLarge comes before FractionOfCent"
+    );
 }
 
 #[test]

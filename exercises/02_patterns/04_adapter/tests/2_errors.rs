@@ -130,11 +130,31 @@ fn translate_is_the_code_table() {
             amount_cents: 1999
         })
     );
-    let no = LegacyResponse {
-        code: legacy::EXPIRED_CARD,
-        transaction_id: 42,
-    };
-    assert_eq!(translate(no, 1999), Err(PaymentError::CardExpired));
+    for (code, error) in [
+        (legacy::DO_NOT_HONOUR, PaymentError::Declined),
+        (legacy::INVALID_ACCOUNT, PaymentError::InvalidAccount),
+        (legacy::INSUFFICIENT_FUNDS, PaymentError::InsufficientFunds),
+        (legacy::EXPIRED_CARD, PaymentError::CardExpired),
+        (legacy::LIMIT_EXCEEDED, PaymentError::LimitExceeded),
+        (legacy::ISSUER_UNAVAILABLE, PaymentError::IssuerUnavailable),
+        (
+            legacy::DUPLICATE_TRANSACTION,
+            PaymentError::DuplicateTransaction,
+        ),
+        (legacy::SYSTEM_ERROR, PaymentError::GatewayFailure),
+        (3, PaymentError::UnknownCode(3)),
+        (-96, PaymentError::UnknownCode(-96)),
+    ] {
+        let no = LegacyResponse {
+            code,
+            transaction_id: 42,
+        };
+        assert_eq!(
+            translate(no, 1999),
+            Err(error),
+            "translate must map legacy code {code} to {error:?}"
+        );
+    }
 }
 
 #[test]

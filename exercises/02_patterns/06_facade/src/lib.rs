@@ -89,7 +89,7 @@ pub struct HomeTheater {
 }
 
 impl HomeTheater {
-    /// A facade over these devices, idle (no film on).
+    /// A facade over these devices, idle (no film on). Calls no device.
     pub fn new(
         amplifier: Amplifier,
         player: Player,

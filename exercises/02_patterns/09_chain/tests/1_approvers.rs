@@ -35,12 +35,37 @@ fn dollars_that_overflow_are_refused_not_wrapped() {
 }
 
 #[test]
+#[should_panic(expected = "overflow")]
+fn negative_dollars_that_overflow_are_refused_too() {
+    // ±92 million billion dollars: the bound is on both sides.
+    let _ = Cents::from_dollars(i64::MIN / 10);
+}
+
+#[test]
+fn the_largest_dollar_amounts_that_fit_convert() {
+    assert_eq!(
+        Cents::from_dollars(i64::MAX / 100),
+        Cents(i64::MAX / 100 * 100),
+        "the largest whole-dollar amount that fits in i64 cents must not be refused"
+    );
+    assert_eq!(
+        Cents::from_dollars(i64::MIN / 100),
+        Cents(i64::MIN / 100 * 100)
+    );
+}
+
+#[test]
 fn money_displays_as_dollars_and_cents() {
     assert_eq!(Cents(123_456).to_string(), "$1234.56");
     assert_eq!(Cents(5).to_string(), "$0.05");
     assert_eq!(Cents(0).to_string(), "$0.00");
     assert_eq!(Cents(100).to_string(), "$1.00");
     assert_eq!(Cents(-150).to_string(), "-$1.50");
+    assert_eq!(
+        Cents(-5).to_string(),
+        "-$0.05",
+        "under a dollar the sign still shows: it belongs to the amount, not to the dollars"
+    );
     assert_eq!(
         Cents(i64::MIN).to_string(),
         "-$92233720368547758.08",

@@ -163,10 +163,22 @@ fn two_jobs_run_side_by_side_on_two_workers() {
 
 #[test]
 fn submit_hands_back_each_value() {
+    // `submit` queues like `execute`: it too blocks on a full queue. A submit
+    // that pushes without waiting for room leaves two jobs in a queue of one.
     model(|| {
         let pool = WorkerPool::new(1, 1).unwrap();
         let a = pool.submit(|| 1u32).unwrap();
+        assert!(
+            pool.queued() <= 1,
+            "submit overfilled a queue of capacity 1"
+        );
         let b = pool.submit(|| 2u32).unwrap();
+        assert!(
+            pool.queued() <= 1,
+            "the queue holds {} jobs but its capacity is 1: submit must block when the \
+             queue is full, like execute",
+            pool.queued()
+        );
         assert_eq!(b.join(), Ok(2));
         assert_eq!(a.join(), Ok(1));
     });

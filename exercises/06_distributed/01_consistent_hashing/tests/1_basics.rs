@@ -124,6 +124,30 @@ fn zero_vnodes_is_refused() {
 
 #[test]
 #[should_panic]
+fn zero_vnodes_is_refused_with_a_custom_hasher_too() {
+    let _ = HashRing::with_hasher(0, hash64);
+}
+
+#[test]
+fn nodes_are_listed_in_name_order_whatever_the_order_they_were_added_in() {
+    let mut ring = HashRing::new(4);
+    for n in ["delta", "alpha", "charlie", "bravo"] {
+        ring.add_node(n);
+    }
+    assert_eq!(
+        ring.nodes().collect::<Vec<_>>(),
+        ["alpha", "bravo", "charlie", "delta"],
+        "nodes() lists the physical nodes in name order, not in the order they joined"
+    );
+    ring.remove_node("bravo");
+    assert_eq!(
+        ring.nodes().collect::<Vec<_>>(),
+        ["alpha", "charlie", "delta"]
+    );
+}
+
+#[test]
+#[should_panic]
 fn zero_weight_is_refused() {
     HashRing::new(4).add_node_weighted("a", 0);
 }

@@ -131,8 +131,10 @@ impl BloomFilter {
     }
 }
 
-/// A Bloom filter many threads insert into at once, without a lock: each bit
-/// is set with an atomic `fetch_or`, so concurrent inserts never lose a bit.
+/// A Bloom filter many threads insert into at once through a shared
+/// reference: concurrent inserts never lose a bit. No lock is needed: each
+/// bit is set with an atomic `fetch_or`, whose old value also tells `insert`
+/// whether that bit was already set.
 #[derive(Debug)]
 pub struct AtomicBloomFilter {
     // TODO: the bit array as atomic words, m and k.

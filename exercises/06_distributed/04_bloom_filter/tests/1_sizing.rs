@@ -125,3 +125,54 @@ fn zero_bits_is_refused() {
 fn zero_hashes_is_refused() {
     AtomicBloomFilter::with_bits_and_hashes(64, 0);
 }
+
+#[test]
+fn every_documented_bad_argument_is_refused() {
+    // Each entry must panic on its own, not merely further down the line (a
+    // filter built from m = 0 would panic anyway, whatever optimal_bits checked).
+    let cases: [(&str, fn()); 12] = [
+        ("optimal_bits(0, 0.01)", || {
+            optimal_bits(0, 0.01);
+        }),
+        ("optimal_bits(10, 1.0)", || {
+            optimal_bits(10, 1.0);
+        }),
+        ("optimal_bits(10, 1.5)", || {
+            optimal_bits(10, 1.5);
+        }),
+        ("optimal_bits(10, -0.1)", || {
+            optimal_bits(10, -0.1);
+        }),
+        ("optimal_hashes(100, 0)", || {
+            optimal_hashes(100, 0);
+        }),
+        ("BloomFilter::new(10, 0.0)", || {
+            BloomFilter::new(10, 0.0);
+        }),
+        ("BloomFilter::with_bits_and_hashes(64, 0)", || {
+            BloomFilter::with_bits_and_hashes(64, 0);
+        }),
+        ("AtomicBloomFilter::new(0, 0.01)", || {
+            AtomicBloomFilter::new(0, 0.01);
+        }),
+        ("AtomicBloomFilter::new(10, 1.0)", || {
+            AtomicBloomFilter::new(10, 1.0);
+        }),
+        ("AtomicBloomFilter::new(10, 0.0)", || {
+            AtomicBloomFilter::new(10, 0.0);
+        }),
+        ("AtomicBloomFilter::with_bits_and_hashes(0, 3)", || {
+            AtomicBloomFilter::with_bits_and_hashes(0, 3);
+        }),
+        ("AtomicBloomFilter::with_bits_and_hashes(64, 0)", || {
+            AtomicBloomFilter::with_bits_and_hashes(64, 0);
+        }),
+    ];
+    for (call, f) in cases {
+        assert!(
+            std::panic::catch_unwind(f).is_err(),
+            "{call} must panic: the docs refuse it (0 items, a rate outside (0, 1), 0 bits or \
+             0 hashes), and a filter built from it would be empty, or full, or never say yes"
+        );
+    }
+}

@@ -61,6 +61,37 @@ fn inserted_items_are_found_and_insert_reports_repeats() {
 }
 
 #[test]
+fn insert_says_already_present_exactly_when_all_its_bits_were_set() {
+    // A crowded filter (64 bits, 3 hashes): most new items find some of
+    // their bits set by others, and some find all of them set (a false positive).
+    let mut f = BloomFilter::with_bits_and_hashes(64, 3);
+    let (mut repeats, mut partly_set) = (0, 0);
+    for i in 0..60u32 {
+        let item = format!("item-{i}");
+        let before = f.clone();
+        let all_set = f.contains(&item);
+        let some_set = expected_bits(item.as_bytes(), 64, 3)
+            .iter()
+            .any(|&b| before.words()[0] & (1 << b) != 0);
+        if all_set {
+            repeats += 1;
+        } else if some_set {
+            partly_set += 1;
+        }
+        assert_eq!(
+            f.insert(&item),
+            all_set,
+            "insert({item:?}) must return true exactly when all its k bits were already set \
+             (a repeat or a false positive), not when some were, and not only for repeats"
+        );
+    }
+    assert!(
+        repeats > 0 && partly_set > 0,
+        "the scenario should meet both cases (all bits set: {repeats}, some set: {partly_set})"
+    );
+}
+
+#[test]
 fn one_insert_sets_exactly_the_double_hashed_bits() {
     for (m, k) in [(1_000u64, 7u32), (64, 3), (100_003, 10), (1, 1)] {
         for item in ["x", "hello", "user:42", ""] {

@@ -39,6 +39,34 @@ fn the_shared_filter_is_send_and_sync() {
 }
 
 #[test]
+fn the_shared_insert_reports_already_present_like_the_plain_one() {
+    // One thread, a crowded filter: the shared filter's answer is the plain
+    // filter's, item by item, and so are its bits.
+    let shared = AtomicBloomFilter::with_bits_and_hashes(64, 3);
+    let mut plain = BloomFilter::with_bits_and_hashes(64, 3);
+    for i in 0..60u32 {
+        let item = format!("item-{i}");
+        let was_present = plain.contains(&item);
+        assert_eq!(
+            shared.contains(&item),
+            was_present,
+            "contains({item:?}) before inserting it"
+        );
+        assert_eq!(
+            shared.insert(&item),
+            was_present,
+            "insert({item:?}) must return true exactly when all its bits were already set"
+        );
+        plain.insert(&item);
+    }
+    assert_eq!(
+        shared.to_filter(),
+        plain,
+        "the same items set the same bits"
+    );
+}
+
+#[test]
 fn eight_threads_lose_no_bits_in_crowded_filters() {
     with_watchdog(|| {
         // 1,000 rounds; in each, 8 threads released together by a barrier set

@@ -49,6 +49,8 @@ pub enum RaiseError {
 }
 
 impl fmt::Display for RaiseError {
+    /// A short message; `Negative`'s names the rejected amount in basis points
+    /// (`-250`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             RaiseError::Negative { basis_points } => {

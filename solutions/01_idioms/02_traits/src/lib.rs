@@ -11,7 +11,8 @@ use std::fmt;
 /// `Box<dyn Shape>` works; [`describe`](Shape::describe) has a default that
 /// implementors may override.
 pub trait Shape {
-    /// A lower-case name such as `"circle"`.
+    /// A lower-case name: `"circle"`, `"rectangle"` and `"triangle"` for this
+    /// crate's shapes.
     fn name(&self) -> &str;
 
     /// The area, in square units.
@@ -72,6 +73,8 @@ pub enum ShapeError {
 }
 
 impl fmt::Display for ShapeError {
+    /// A message per variant: `InvalidDimension`'s names the dimension and the
+    /// value (`radius`, `-2`), `NotATriangle`'s says the sides make no `triangle`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ShapeError::InvalidDimension { name, value } => {
@@ -165,8 +168,9 @@ impl Shape for Rectangle {
     fn perimeter(&self) -> f64 {
         2.0 * (self.width + self.height)
     }
-    /// Overrides the default to show the sides:
-    /// `"rectangle 3 x 4: area 12.00, perimeter 14.00"`.
+    /// Overrides the default to show the sides, as `{}` prints an `f64`:
+    /// `"rectangle 3 x 4: area 12.00, perimeter 14.00"`,
+    /// `"rectangle 2.5 x 4: area 10.00, perimeter 13.00"`.
     fn describe(&self) -> String {
         format!(
             "rectangle {} x {}: area {:.2}, perimeter {:.2}",
@@ -188,7 +192,9 @@ pub struct Triangle {
 impl Triangle {
     /// A triangle with sides `a`, `b`, `c` in any order. Each side must be finite
     /// and positive, and the longest must be strictly shorter than the sum of the
-    /// other two (a flat triangle is refused).
+    /// other two (a flat triangle is refused). Checked in that order: a bad side
+    /// is [`ShapeError::InvalidDimension`] even when the sides are also flat
+    /// (`0, 1, 1`), then [`ShapeError::NotATriangle`], then [`ShapeError::TooLarge`].
     pub fn new(a: f64, b: f64, c: f64) -> Result<Triangle, ShapeError> {
         let given = [
             dimension("side", a)?,

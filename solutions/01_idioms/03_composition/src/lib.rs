@@ -173,6 +173,7 @@ impl Staff for Manager {
     }
 
     // Changed.
+    /// Always `"Manager"`, whatever the worker's own title.
     fn title(&self) -> &str {
         "Manager"
     }

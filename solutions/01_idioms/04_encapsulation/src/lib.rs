@@ -109,6 +109,8 @@ pub mod employee {
     }
 
     impl fmt::Display for EmployeeError {
+        /// A message per variant that names the values involved: the level and
+        /// the salary of `SalaryOutOfBand`, the length of `NameTooLong`.
         fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             match self {
                 EmployeeError::EmptyName => f.write_str("the name is empty"),

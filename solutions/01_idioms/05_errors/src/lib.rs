@@ -300,10 +300,11 @@ pub fn report(err: &(dyn Error + 'static)) -> String {
     chain(err).join(": ")
 }
 
-/// Whether retrying could help: true when the chain holds an `io::Error` whose
-/// kind is transient (`TimedOut`, `Interrupted`, `WouldBlock`,
-/// `ConnectionReset`, `ConnectionAborted`, `ConnectionRefused`). A missing user
-/// or a bad id never gets better by retrying.
+/// Whether retrying could help: true when the first `io::Error` in the chain
+/// (the one [`find_cause`] finds) has a transient kind (`TimedOut`,
+/// `Interrupted`, `WouldBlock`, `ConnectionReset`, `ConnectionAborted`,
+/// `ConnectionRefused`); false for any other kind, and when the chain holds no
+/// `io::Error`. A missing user or a bad id never gets better by retrying.
 pub fn is_retryable(err: &(dyn Error + 'static)) -> bool {
     find_cause::<io::Error>(err).is_some_and(|io| {
         matches!(

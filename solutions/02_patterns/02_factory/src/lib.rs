@@ -50,6 +50,8 @@ pub enum NotifyError {
 }
 
 impl fmt::Display for NotifyError {
+    /// A message per variant: `InvalidRecipient`'s names the recipient and the
+    /// channel, `MessageTooLong`'s the length and the limit.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             NotifyError::InvalidRecipient { channel, recipient } => {
@@ -248,6 +250,7 @@ pub enum FactoryError {
 }
 
 impl fmt::Display for FactoryError {
+    /// A message per variant; `UnknownKind`'s and `DuplicateKind`'s name the kind.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             FactoryError::UnknownKind(kind) => write!(f, "unknown notification channel {kind:?}"),

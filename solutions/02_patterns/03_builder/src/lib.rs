@@ -115,6 +115,8 @@ pub enum ConfigError {
 }
 
 impl fmt::Display for ConfigError {
+    /// A message of its own per variant; `InvalidHost`'s names the host and
+    /// `InvalidPort`'s the port.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ConfigError::InvalidHost(host) => write!(f, "invalid host {host:?}"),

@@ -36,6 +36,7 @@ pub enum AmountError {
 }
 
 impl fmt::Display for AmountError {
+    /// A message of its own for each variant: no two variants read the same.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             AmountError::NotFinite => "the amount is not a finite number",
@@ -155,6 +156,7 @@ impl PaymentError {
 }
 
 impl fmt::Display for PaymentError {
+    /// A message of its own for each variant; `UnknownCode`'s shows the code.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             PaymentError::InvalidAmount(e) => write!(f, "invalid amount: {e}"),
@@ -172,6 +174,7 @@ impl fmt::Display for PaymentError {
 }
 
 impl Error for PaymentError {
+    /// The [`AmountError`] of an `InvalidAmount`; `None` for every other error.
     fn source(&self) -> Option<&(dyn Error + 'static)> {
         match self {
             PaymentError::InvalidAmount(e) => Some(e),

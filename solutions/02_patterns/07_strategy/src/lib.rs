@@ -133,17 +133,17 @@ pub fn travel_seconds(length_m: u32, kmh: u32) -> u64 {
 }
 
 /// On foot at 5 km/h on footpaths, cycle paths and streets; never on highways.
-/// Cost: seconds, [`travel_seconds`].
+/// Cost: seconds, [`travel_seconds`]. Named `"walking"`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Walking;
 
 /// By bicycle at 15 km/h on cycle paths and 12 km/h on streets (traffic);
-/// never on footpaths or highways. Cost: seconds.
+/// never on footpaths or highways. Cost: seconds. Named `"cycling"`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Cycling;
 
 /// By car at 36 km/h on streets and 90 km/h on highways; never on footpaths or
-/// cycle paths. Cost: seconds.
+/// cycle paths. Cost: seconds. Named `"driving"`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Driving;
 
@@ -218,6 +218,7 @@ pub enum RouteError {
 }
 
 impl fmt::Display for RouteError {
+    /// Names the unknown place, or the two places no route joins.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             RouteError::UnknownPlace(p) => write!(f, "unknown place {p:?}"),
@@ -237,7 +238,9 @@ impl std::error::Error for RouteError {}
 ///    (compare the names place by place, like words in a dictionary).
 ///
 /// Between two places joined by several roads, the cheapest usable one counts.
-/// A route whose cost would overflow `u64` is treated as unusable.
+/// A route whose cost would overflow `u64` is treated as unusable. The
+/// strategy is asked about each road at most once per call: a strategy may be
+/// expensive (a live traffic lookup).
 ///
 /// `S: ?Sized`, so this takes a concrete strategy (`&Walking`, monomorphised),
 /// a closure, or a trait object (`&dyn RouteStrategy`, `&*boxed`).
