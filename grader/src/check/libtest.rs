@@ -25,7 +25,11 @@ pub struct Summary {
 pub fn parse(stdout: &str) -> Summary {
     let mut summary = Summary::default();
     for line in stdout.lines() {
-        if let Some(rest) = line.strip_prefix("test ")
+        // Output a test writes straight to the pipe (not captured) can land
+        // on the same line, before libtest's verdict: read from the last
+        // `test ` on the line. Test names have no spaces.
+        let verdict = line.rfind("test ").map_or(line, |at| &line[at..]);
+        if let Some(rest) = verdict.strip_prefix("test ")
             && let Some((name, result)) = rest.rsplit_once(" ... ")
             && (matches!(result, "ok" | "FAILED" | "ignored") || result.starts_with("ignored,"))
         {
@@ -36,7 +40,7 @@ pub fn parse(stdout: &str) -> Summary {
                 summary.ok.push(name.to_owned());
             }
         }
-        if let Some(result) = line.strip_prefix("test result: ") {
+        if let Some(result) = verdict.strip_prefix("test result: ") {
             summary.complete = true;
             summary.passed = count(result, "passed");
             summary.failed = count(result, "failed");
@@ -115,6 +119,17 @@ failures:
 
 test result: FAILED. 2 passed; 1 failed; 1 ignored; 0 measured; 0 filtered out; finished in 0.00s
 ";
+
+    #[test]
+    fn verdicts_after_raw_output_on_the_same_line_count() {
+        let s = parse(
+            "running 2 tests\nxxxxtest a ... ok\nxxtest b ... FAILED\nxxxtest result: FAILED. 1 passed; 1 failed; 0 ignored\n",
+        );
+        assert_eq!(s.ok, ["a"]);
+        assert_eq!(s.finished, ["a", "b"]);
+        assert!(s.complete);
+        assert_eq!((s.passed, s.failed), (1, 1));
+    }
 
     #[test]
     fn failing_run() {
