@@ -8,6 +8,11 @@
 //!   a publish is running.
 //! - [`NewsWire`]: thread-safe; each subscriber gets a [`Feed`], the receiving
 //!   end of a channel, and reads news on its own thread at its own pace.
+//!
+//! The wire takes its lock and its channel from [`sync`] only (never
+//! `std::sync::Mutex` or `std::sync::mpsc` directly), so that loom can
+//! model-check two threads publishing at once
+//! (`cargo test -p observer --features loom --test 4_loom`).
 
 // Lets the stub compile while its bodies are todo!(); delete the next line when you are done.
 #![allow(unused_variables, unused_imports, dead_code)]
@@ -15,9 +20,10 @@
 use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::rc::{Rc, Weak};
-use std::sync::mpsc::{self, Receiver, Sender};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
+
+pub mod sync;
+use sync::{Arc, Mutex, MutexGuard, PoisonError, Receiver, Sender, channel};
 
 /// One piece of news.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,9 +61,10 @@ impl News {
 /// - A publish from inside a callback is delivered in full, to the subscribers
 ///   at that moment, before the outer publish moves on to its next subscriber
 ///   (depth-first, like a function call).
-/// - No `RefCell` borrow of the agency is held while a callback runs, so
-///   callbacks may call `subscribe`, `publish`, `subscriber_count`, or drop
-///   subscriptions, without panicking.
+/// - No borrow or lock of the agency (a `RefCell` borrow, a `Mutex` guard) is
+///   held while a callback runs, so callbacks may call `subscribe`,
+///   `publish`, `subscriber_count`, or drop subscriptions, without panicking
+///   ("already borrowed") or deadlocking.
 #[derive(Default)]
 pub struct NewsAgency {
     // TODO: the subscribers in order, each with its callback, shared with the
@@ -147,9 +154,11 @@ impl fmt::Debug for Subscription {
 ///
 /// `Clone` (clones share the subscribers), `Send` and `Sync`. Publishing never
 /// runs subscriber code: it only puts an `Arc<News>` into each feed's channel
-/// (unbounded, so it never blocks), under the lock. Holding the lock while
-/// sending gives every feed the same total order of news, even with many
-/// publishing threads.
+/// (unbounded, [`sync::channel`], so it never blocks, however far behind a
+/// feed's reader is), under the lock. Holding the lock while sending gives
+/// every feed the same total order of news, even with many publishing
+/// threads; copying the list of senders under the lock and sending after
+/// releasing it does not (stage 4 finds the schedule where two feeds disagree).
 #[derive(Clone, Default)]
 pub struct NewsWire {
     // TODO: the feeds' senders, in order, behind a lock shared by every clone.

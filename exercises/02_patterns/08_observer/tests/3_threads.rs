@@ -10,6 +10,23 @@ use observer::{Feed, News, NewsWire};
 /// Generous: only reached if something deadlocks or a message is lost.
 const WATCHDOG: Duration = Duration::from_secs(5);
 
+/// Runs `body` on a thread of its own and fails the test, saying `what`
+/// hung, if it takes longer than [`WATCHDOG`]. A panic in the body is the
+/// test's failure, message and all.
+fn watchdog<T: Send + 'static>(what: &str, body: impl FnOnce() -> T + Send + 'static) -> T {
+    let (done, finished) = mpsc::channel();
+    let handle = thread::spawn(move || {
+        let _ = done.send(body());
+    });
+    match finished.recv_timeout(WATCHDOG) {
+        Ok(value) => value,
+        Err(mpsc::RecvTimeoutError::Disconnected) => {
+            std::panic::resume_unwind(handle.join().expect_err("the body panicked"))
+        }
+        Err(mpsc::RecvTimeoutError::Timeout) => panic!("hung: {what}"),
+    }
+}
+
 fn news(headline: &str) -> News {
     News::new("world", headline)
 }
@@ -58,6 +75,31 @@ fn every_feed_shares_one_copy_of_each_news() {
 }
 
 #[test]
+fn publishing_never_waits_for_a_feed_nobody_reads() {
+    let (count, first, last) = watchdog(
+        "publishing 10,000 news to a feed nobody reads blocked: the feeds' channels are \
+         unbounded (sync::channel), so a slow reader never holds up the publisher",
+        || {
+            let wire = NewsWire::new();
+            let feed = wire.subscribe();
+            for i in 0..10_000 {
+                assert_eq!(wire.publish(news(&i.to_string())), 1);
+            }
+            let all = feed.drain();
+            let first = all.first().map(|n| n.headline.clone());
+            let last = all.last().map(|n| n.headline.clone());
+            (all.len(), first, last)
+        },
+    );
+    assert_eq!(
+        (count, first.as_deref(), last.as_deref()),
+        (10_000, Some("0"), Some("9999")),
+        "a feed nobody read for a while must still hold every news, oldest first: none \
+         dropped because the reader was slow"
+    );
+}
+
+#[test]
 fn dropping_a_feed_unsubscribes_at_once() {
     let wire = NewsWire::new();
     let a = wire.subscribe();
@@ -73,6 +115,8 @@ fn dropping_a_feed_unsubscribes_at_once() {
 }
 
 #[test]
+// The stub's NewsWire has no fields yet, so clippy calls these drops no-ops.
+#[allow(clippy::drop_non_drop)]
 fn a_feed_ends_when_every_wire_is_gone() {
     let wire = NewsWire::new();
     let other = wire.clone();
@@ -87,10 +131,18 @@ fn a_feed_ends_when_every_wire_is_gone() {
         feed.recv().map(|n| n.headline.clone()),
         Some("really last".into())
     );
-    assert_eq!(
-        feed.recv(),
-        None,
-        "with the wire gone and the queue empty, recv ends, not hangs"
+    let feed = watchdog(
+        "recv on a feed whose wires are all gone blocked: the feed must hold only a weak \
+         link to the wire's state, or it keeps its own sender alive and recv never sees \
+         the channel close",
+        move || {
+            assert_eq!(
+                feed.recv(),
+                None,
+                "with the wire gone and the queue empty, recv ends, not hangs"
+            );
+            feed
+        },
     );
     assert_eq!(feed.recv_timeout(Duration::from_millis(1)), None);
     drop(feed); // must not panic with the wire gone
@@ -179,9 +231,14 @@ fn concurrent_publishers_and_churning_subscribers() {
             done_tx.send(()).expect("test is waiting");
         })
     };
-    done_rx
-        .recv_timeout(WATCHDOG)
-        .expect("publishers did not finish in time: deadlock between publish and subscribe/drop?");
+    if done_rx.recv_timeout(WATCHDOG).is_err() {
+        // Dropping the feeds would wait for the lock a stuck publisher holds.
+        std::mem::forget(feeds);
+        panic!(
+            "publishers did not finish in time: deadlock between publish and \
+             subscribe/drop, or a publish blocked on a feed nobody reads?"
+        );
+    }
     worker.join().expect("worker");
     assert_eq!(
         wire.subscriber_count(),

@@ -7,7 +7,7 @@ use std::sync::{Condvar, Mutex};
 use std::thread;
 use std::time::Duration;
 
-use fan_out_fan_in::{Config, Order, run};
+use fan_out_fan_in::{Config, Order, Window, run};
 
 /// See stage 1: fail loudly instead of hanging.
 fn watchdog<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
@@ -43,6 +43,41 @@ impl Count {
     fn get(&self) -> usize {
         *self.n.lock().unwrap()
     }
+}
+
+#[test]
+fn a_window_admits_an_item_while_fewer_than_size_are_undelivered() {
+    // Only calls that must not block: seq - delivered < size each time.
+    let window = Window::new(2);
+    assert!(!window.is_cancelled(), "a new window is not cancelled");
+    assert!(window.wait_for_room(0), "nothing taken yet: item 0 fits");
+    assert!(
+        window.wait_for_room(1),
+        "one undelivered item: item 1 fits in 2"
+    );
+    window.delivered_one();
+    assert!(
+        window.wait_for_room(2),
+        "after one delivery two items are undelivered at most: item 2 fits"
+    );
+    window.delivered_one();
+    window.delivered_one();
+    assert!(window.wait_for_room(4), "three delivered: item 4 fits in 2");
+}
+
+#[test]
+fn a_delivery_wakes_a_producer_waiting_for_room() {
+    let window = std::sync::Arc::new(Window::new(1));
+    let waiter = std::sync::Arc::clone(&window);
+    let took = watchdog("a producer waiting for a delivery", move || {
+        let producer = thread::spawn(move || waiter.wait_for_room(1));
+        window.delivered_one();
+        producer.join().unwrap()
+    });
+    assert!(
+        took,
+        "a delivery made room for item 1: wait_for_room(1) must return true"
+    );
 }
 
 #[test]

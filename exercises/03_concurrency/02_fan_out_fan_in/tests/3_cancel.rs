@@ -1,13 +1,14 @@
 //! Stage 3: the first error cancels the pipeline. The producer stops, the
 //! workers stop, nothing leaks, and the error comes back.
 
+use std::cell::RefCell;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
-use std::sync::{Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::Duration;
 
-use fan_out_fan_in::{Config, Order, collect, run};
+use fan_out_fan_in::{Config, Order, Window, collect, run};
 
 /// See stage 1: fail loudly instead of hanging.
 fn watchdog<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
@@ -44,6 +45,38 @@ impl Count {
             n = self.cv.wait(n).unwrap();
         }
     }
+}
+
+#[test]
+fn a_cancelled_window_admits_nothing_even_with_room() {
+    let window = Window::new(4);
+    window.cancel();
+    assert!(
+        window.is_cancelled(),
+        "is_cancelled must be true once cancel was called"
+    );
+    assert!(
+        !window.wait_for_room(0),
+        "wait_for_room must return false once the run is cancelled, even with room: the \
+         producer stops taking input"
+    );
+}
+
+#[test]
+fn a_cancellation_wakes_a_producer_waiting_for_room() {
+    // A second line behind the loom model of stage 4, which tries the schedule
+    // that loses the wake-up every time; here it happens only now and then.
+    let window = Arc::new(Window::new(1));
+    let waiter = Arc::clone(&window);
+    let took = watchdog("a producer waiting when the run is cancelled", move || {
+        let producer = thread::spawn(move || waiter.wait_for_room(1));
+        window.cancel();
+        producer.join().unwrap()
+    });
+    assert!(
+        !took,
+        "cancelled with no room: wait_for_room(1) must return false"
+    );
 }
 
 #[test]
@@ -115,6 +148,137 @@ fn an_error_stops_the_producer_and_the_workers_early() {
             "f ran {calls} times; the workers must stop on the first error"
         );
     }
+}
+
+/// What the sink waits for in the next test: the worker thread has ended, or
+/// it has started an item after the failed one.
+#[derive(Default)]
+struct AfterTheError {
+    worker_exited: bool,
+    started: Vec<u32>,
+}
+
+type Watch = Arc<(Mutex<AfterTheError>, Condvar)>;
+
+/// Dropped when the worker thread that first touched it exits (a thread-local
+/// destructor): how the test sees a worker end without any hook in `run`.
+struct OnExit(Watch);
+
+impl Drop for OnExit {
+    fn drop(&mut self) {
+        let (state, changed) = &*self.0;
+        state.lock().unwrap().worker_exited = true;
+        changed.notify_all();
+    }
+}
+
+thread_local! {
+    static ON_EXIT: RefCell<Option<OnExit>> = const { RefCell::new(None) };
+}
+
+#[test]
+fn the_failing_worker_cancels_without_waiting_for_a_busy_merger() {
+    // One worker, completion order. Item 0 reaches the sink, and the sink
+    // (so the merger) stays busy until the worker has either ended or started
+    // another item. Item 1 fails meanwhile: the merger cannot see that error
+    // yet, so only a worker that cancels the run itself stops here; one that
+    // waits for the merger to cancel goes on to item 2.
+    let (out, started) = watchdog("a merger busy in the sink while item 1 fails", || {
+        let watch: Watch = Arc::default();
+        let in_f = Arc::clone(&watch);
+        let out = run(
+            Config {
+                workers: 1,
+                buffer: 1,
+                order: Order::Completion,
+            },
+            0..1_000u32,
+            move |x| {
+                ON_EXIT.with(|slot| {
+                    slot.borrow_mut()
+                        .get_or_insert_with(|| OnExit(Arc::clone(&in_f)));
+                });
+                if x >= 2 {
+                    let (state, changed) = &*in_f;
+                    state.lock().unwrap().started.push(x);
+                    changed.notify_all();
+                }
+                if x == 1 { Err(x) } else { Ok(x) }
+            },
+            |_| {
+                let (state, changed) = &*watch;
+                let mut seen = state.lock().unwrap();
+                while !seen.worker_exited && seen.started.is_empty() {
+                    seen = changed.wait(seen).unwrap();
+                }
+            },
+        );
+        let started = std::mem::take(&mut watch.0.lock().unwrap().started);
+        (out, started)
+    });
+    assert_eq!(out, Err(1));
+    assert!(
+        started.is_empty(),
+        "after item 1 failed, the only worker started item(s) {started:?} while the merger \
+         was still busy in the sink: the worker that gets an Err must cancel the run itself \
+         (Window::cancel) before taking another item; a cancellation made only when the \
+         merger receives the error lets every worker run on until then"
+    );
+}
+
+#[test]
+fn in_completion_order_nothing_reaches_the_sink_after_the_error() {
+    // Two workers. Item 1 is taken first and held; item 0 then fails, and
+    // item 1 finishes only once the worker that failed item 0 has ended, so
+    // its result comes after the error. Delivering it (a merger that notes
+    // the error and drains the rest) breaks "nothing more reaches the sink".
+    let (out, delivered) = watchdog("a result that finishes after the error", || {
+        let watch: Watch = Arc::default();
+        let in_f = Arc::clone(&watch);
+        let mut delivered = Vec::new();
+        let out = run(
+            Config {
+                workers: 2,
+                buffer: 2,
+                order: Order::Completion,
+            },
+            0..100u32,
+            move |x| {
+                let (state, changed) = &*in_f;
+                match x {
+                    0 => {
+                        ON_EXIT.with(|slot| {
+                            slot.borrow_mut()
+                                .get_or_insert_with(|| OnExit(Arc::clone(&in_f)));
+                        });
+                        let mut seen = state.lock().unwrap();
+                        while !seen.started.contains(&1) {
+                            seen = changed.wait(seen).unwrap();
+                        }
+                        Err(x)
+                    }
+                    1 => {
+                        let mut seen = state.lock().unwrap();
+                        seen.started.push(1);
+                        changed.notify_all();
+                        while !seen.worker_exited {
+                            seen = changed.wait(seen).unwrap();
+                        }
+                        Ok(x)
+                    }
+                    _ => Ok(x),
+                }
+            },
+            |x| delivered.push(x),
+        );
+        (out, delivered)
+    });
+    assert_eq!(out, Err(0));
+    assert!(
+        delivered.is_empty(),
+        "the sink received {delivered:?}, results that finished after item 0 failed: once \
+         the merger sees an Err it returns it at once and delivers nothing more"
+    );
 }
 
 #[test]

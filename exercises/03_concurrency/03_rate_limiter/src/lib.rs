@@ -18,6 +18,8 @@
 //! API is fixed.
 //!
 //! ```
+//! # #[cfg(not(feature = "loom"))] // loom's primitives run only inside a model
+//! # {
 //! use kit::clock::ManualClock;
 //! use rate_limiter::{RateLimiter, TokenBucket};
 //! use std::time::Duration;
@@ -29,6 +31,7 @@
 //! assert_eq!(bucket.time_until(1), Some(Duration::from_millis(100)));
 //! clock.advance_millis(100);
 //! assert!(bucket.try_acquire(1)); // refilled one token
+//! # }
 //! ```
 
 // Lets the stub compile while its bodies are todo!(); delete the next line when you are done.
@@ -140,7 +143,8 @@ impl<C: Clock> FixedWindow<C> {
     /// `limit` units per `window`.
     ///
     /// # Panics
-    /// If `window` is zero.
+    /// If `window` is zero, with a message that contains "a window must have
+    /// a length".
     pub fn new(limit: u64, window: Duration, clock: C) -> Self {
         todo!("validate the arguments and build the limiter")
     }
@@ -175,7 +179,8 @@ impl<C: Clock> SlidingLog<C> {
     /// `limit` units in any `window`.
     ///
     /// # Panics
-    /// If `window` is zero.
+    /// If `window` is zero, with a message that contains "a window must have
+    /// a length".
     pub fn new(limit: u64, window: Duration, clock: C) -> Self {
         todo!("validate the arguments and build the limiter")
     }
@@ -216,7 +221,8 @@ impl<C: Clock> SlidingCounter<C> {
     /// About `limit` units in any `window`.
     ///
     /// # Panics
-    /// If `window` is zero.
+    /// If `window` is zero, with a message that contains "a window must have
+    /// a length".
     pub fn new(limit: u64, window: Duration, clock: C) -> Self {
         todo!("validate the arguments and build the limiter")
     }
@@ -258,7 +264,7 @@ where
 {
     /// A keyed limiter making a fresh `make()` for each new key.
     pub fn new(idle_ttl: Duration, clock: C, make: impl Fn() -> L + Send + Sync + 'static) -> Self {
-        todo!("validate the arguments and build the limiter")
+        todo!("build the limiter: no keys yet, the last sweep now")
     }
 
     /// Asks `key`'s limiter for `n` units, creating it if the key is new.

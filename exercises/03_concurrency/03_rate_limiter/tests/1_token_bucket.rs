@@ -207,3 +207,18 @@ fn a_bucket_of_zero_capacity_is_a_bug() {
 fn a_bucket_that_never_refills_is_a_bug() {
     let _ = TokenBucket::new(1, 1, Duration::ZERO, ManualClock::new(0));
 }
+
+#[test]
+fn the_bucket_refills_on_the_monotonic_clock_not_the_wall() {
+    let clock = ManualClock::new(1_000_000);
+    let bucket = TokenBucket::new(1, 1, ms(100), clock.clone());
+    assert!(bucket.try_acquire(1));
+    // An NTP step an hour forward: no time has passed on the monotonic clock.
+    clock.set_unix_millis(1_000_000 + 3_600_000);
+    assert!(
+        !bucket.try_acquire(1),
+        "the bucket refilled when only the wall clock jumped: refill is measured on \
+         Clock::monotonic, or an NTP step hands out tokens"
+    );
+    assert_eq!(bucket.available(), 0);
+}

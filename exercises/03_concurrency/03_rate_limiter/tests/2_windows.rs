@@ -26,7 +26,7 @@ impl Millis for ManualClock {
     }
 }
 
-fn admitted(limiter: &impl RateLimiter, tries: u64) -> u64 {
+fn admitted(limiter: &(impl RateLimiter + ?Sized), tries: u64) -> u64 {
     (0..tries).filter(|_| limiter.try_acquire(1)).count() as u64
 }
 
@@ -178,4 +178,58 @@ fn sliding_counter_can_over_admit_and_this_is_how_much() {
         "in the window [999, 1999) the sliding counter admits 10 + 9 = 19: the bound \
          limit + c_prev × d / W = 10 + ⌊10 × 999/1000⌋ derived in the README, reached"
     );
+}
+
+#[test]
+fn windows_are_measured_on_the_monotonic_clock_not_the_wall() {
+    let clock = ManualClock::new(1_000_000);
+    let fixed = FixedWindow::new(2, W, clock.clone());
+    let log = SlidingLog::new(2, W, clock.clone());
+    let counter = SlidingCounter::new(2, W, clock.clone());
+    for (name, limiter) in [
+        ("FixedWindow", &fixed as &dyn RateLimiter),
+        ("SlidingLog", &log),
+        ("SlidingCounter", &counter),
+    ] {
+        assert_eq!(admitted(limiter, 3), 2, "{name}: the limit is 2");
+    }
+    // An NTP step moves the wall clock an hour on (and then back before the
+    // start); the monotonic clock has not moved, so no window has passed.
+    for wall in [1_000_000 + 3_600_000, 0] {
+        clock.set_unix_millis(wall);
+        for (name, limiter) in [
+            ("FixedWindow", &fixed as &dyn RateLimiter),
+            ("SlidingLog", &log),
+            ("SlidingCounter", &counter),
+        ] {
+            assert!(
+                !limiter.try_acquire(1),
+                "{name} admitted a unit after the wall clock jumped to {wall} ms: windows are \
+                 measured on Clock::monotonic, which did not move; a wall-clock step (NTP, a \
+                 VM migration) must neither open nor close a window"
+            );
+            assert!(
+                limiter.try_acquire(0),
+                "{name}: try_acquire(0) is always true"
+            );
+        }
+    }
+}
+
+#[test]
+#[should_panic(expected = "a window must have a length")]
+fn a_fixed_window_of_zero_length_is_a_bug() {
+    let _ = FixedWindow::new(1, Duration::ZERO, ManualClock::new(0));
+}
+
+#[test]
+#[should_panic(expected = "a window must have a length")]
+fn a_sliding_log_of_zero_length_is_a_bug() {
+    let _ = SlidingLog::new(1, Duration::ZERO, ManualClock::new(0));
+}
+
+#[test]
+#[should_panic(expected = "a window must have a length")]
+fn a_sliding_counter_of_zero_length_is_a_bug() {
+    let _ = SlidingCounter::new(1, Duration::ZERO, ManualClock::new(0));
 }

@@ -159,3 +159,21 @@ fn resume_after_continues_past_a_persisted_id() {
     clock.advance_millis(10);
     assert_eq!(decode(g.try_next_id().unwrap()), parts(60, 9, 1));
 }
+
+#[test]
+fn resume_after_uses_only_the_timestamp_and_sequence_of_the_id() {
+    // An ID persisted under another machine id (a host renumbered), with the
+    // sign bit set by a careless cast: only (50 ms, sequence 17) counts.
+    let clock = ManualClock::new(EPOCH + 50);
+    let persisted = encode(parts(50, 3, 17)).unwrap() | 1 << 63;
+    let g = Generator::new(9, clock)
+        .unwrap()
+        .with_epoch(EPOCH)
+        .resume_after(persisted);
+    assert_eq!(
+        decode(g.try_next_id().unwrap()),
+        parts(50, 9, 18),
+        "resume_after takes only last_id's timestamp and sequence: the next ID carries \
+         this generator's machine id, not the persisted one's"
+    );
+}

@@ -8,13 +8,19 @@
 //!   a publish is running.
 //! - [`NewsWire`]: thread-safe; each subscriber gets a [`Feed`], the receiving
 //!   end of a channel, and reads news on its own thread at its own pace.
+//!
+//! The wire takes its lock and its channel from [`sync`] only (never
+//! `std::sync::Mutex` or `std::sync::mpsc` directly), so that loom can
+//! model-check two threads publishing at once
+//! (`cargo test -p observer --features loom --test 4_loom`).
 
 use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::rc::{Rc, Weak};
-use std::sync::mpsc::{self, Receiver, Sender};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
+
+pub mod sync;
+use sync::{Arc, Mutex, MutexGuard, PoisonError, Receiver, Sender, channel};
 
 /// One piece of news.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,9 +85,10 @@ impl Registry {
 /// - A publish from inside a callback is delivered in full, to the subscribers
 ///   at that moment, before the outer publish moves on to its next subscriber
 ///   (depth-first, like a function call).
-/// - No `RefCell` borrow of the agency is held while a callback runs, so
-///   callbacks may call `subscribe`, `publish`, `subscriber_count`, or drop
-///   subscriptions, without panicking.
+/// - No borrow or lock of the agency (a `RefCell` borrow, a `Mutex` guard) is
+///   held while a callback runs, so callbacks may call `subscribe`,
+///   `publish`, `subscriber_count`, or drop subscriptions, without panicking
+///   ("already borrowed") or deadlocking.
 #[derive(Default)]
 pub struct NewsAgency {
     registry: Rc<Registry>,
@@ -219,9 +226,11 @@ fn lock(state: &Mutex<WireState>) -> MutexGuard<'_, WireState> {
 ///
 /// `Clone` (clones share the subscribers), `Send` and `Sync`. Publishing never
 /// runs subscriber code: it only puts an `Arc<News>` into each feed's channel
-/// (unbounded, so it never blocks), under the lock. Holding the lock while
-/// sending gives every feed the same total order of news, even with many
-/// publishing threads.
+/// (unbounded, [`sync::channel`], so it never blocks, however far behind a
+/// feed's reader is), under the lock. Holding the lock while sending gives
+/// every feed the same total order of news, even with many publishing
+/// threads; copying the list of senders under the lock and sending after
+/// releasing it does not (stage 4 finds the schedule where two feeds disagree).
 #[derive(Clone, Default)]
 pub struct NewsWire {
     state: SharedState,
@@ -236,7 +245,7 @@ impl NewsWire {
     /// A new feed that receives everything published from now on (nothing
     /// published earlier).
     pub fn subscribe(&self) -> Feed {
-        let (sender, receiver) = mpsc::channel();
+        let (sender, receiver) = channel();
         let mut state = lock(&self.state);
         let id = state.next_id;
         state.next_id += 1;
@@ -278,7 +287,7 @@ impl fmt::Debug for NewsWire {
 /// `Send`: move it to the thread that consumes the news.
 pub struct Feed {
     receiver: Receiver<Arc<News>>,
-    state: std::sync::Weak<Mutex<WireState>>,
+    state: sync::Weak<Mutex<WireState>>,
     id: u64,
 }
 
@@ -302,7 +311,8 @@ impl Feed {
 
     /// Everything waiting now, oldest first, without blocking.
     pub fn drain(&self) -> Vec<Arc<News>> {
-        self.receiver.try_iter().collect()
+        // `try_recv` in a loop: loom's receiver has no `try_iter`.
+        std::iter::from_fn(|| self.try_recv()).collect()
     }
 }
 

@@ -15,6 +15,8 @@
 //! (`cargo test -p rate_limiter --features loom --test 5_loom`).
 //!
 //! ```
+//! # #[cfg(not(feature = "loom"))] // loom's primitives run only inside a model
+//! # {
 //! use kit::clock::ManualClock;
 //! use rate_limiter::{RateLimiter, TokenBucket};
 //! use std::time::Duration;
@@ -26,6 +28,7 @@
 //! assert_eq!(bucket.time_until(1), Some(Duration::from_millis(100)));
 //! clock.advance_millis(100);
 //! assert!(bucket.try_acquire(1)); // refilled one token
+//! # }
 //! ```
 
 use std::collections::{HashMap, VecDeque};
@@ -179,7 +182,8 @@ impl<C: Clock> FixedWindow<C> {
     /// `limit` units per `window`.
     ///
     /// # Panics
-    /// If `window` is zero.
+    /// If `window` is zero, with a message that contains "a window must have
+    /// a length".
     pub fn new(limit: u64, window: Duration, clock: C) -> Self {
         assert!(!window.is_zero(), "a window must have a length");
         Self {
@@ -230,7 +234,8 @@ impl<C: Clock> SlidingLog<C> {
     /// `limit` units in any `window`.
     ///
     /// # Panics
-    /// If `window` is zero.
+    /// If `window` is zero, with a message that contains "a window must have
+    /// a length".
     pub fn new(limit: u64, window: Duration, clock: C) -> Self {
         assert!(!window.is_zero(), "a window must have a length");
         Self {
@@ -294,7 +299,8 @@ impl<C: Clock> SlidingCounter<C> {
     /// About `limit` units in any `window`.
     ///
     /// # Panics
-    /// If `window` is zero.
+    /// If `window` is zero, with a message that contains "a window must have
+    /// a length".
     pub fn new(limit: u64, window: Duration, clock: C) -> Self {
         assert!(!window.is_zero(), "a window must have a length");
         Self {
