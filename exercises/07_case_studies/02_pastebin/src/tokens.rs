@@ -1,0 +1,34 @@
+//! Unguessable tokens: 22 characters drawn from the operating system's
+//! random source, each independently and uniformly from the 62 of base62.
+
+use std::fs::File;
+use std::io::{self, Read};
+
+/// The 62 characters a token is made of.
+pub const ALPHABET: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/// Characters in a token: 22 × log2(62) ≈ 131 bits of randomness.
+pub const TOKEN_LEN: usize = 22;
+
+/// A fresh token from `/dev/urandom`.
+///
+/// Each character comes from one random byte: a byte below 248 (= 4 × 62)
+/// picks `ALPHABET[byte % 62]`, a byte of 248 or more is thrown away, so
+/// every character is equally likely (a plain `byte % 62` would favour the
+/// first eight).
+pub fn new_token() -> io::Result<String> {
+    // TODO: open /dev/urandom with std::fs::File and read bytes from it.
+    todo!("22 characters of ALPHABET from /dev/urandom bytes, rejecting bytes >= 248")
+}
+
+/// Whether `candidate` has a token's shape. Anything else is answered 404
+/// before the database is asked.
+pub fn is_token(candidate: &str) -> bool {
+    todo!("TOKEN_LEN ASCII letters and digits")
+}
+
+/// Compares two secrets in time that depends on their length only, so the
+/// time to answer a wrong delete token leaks nothing about the right one.
+pub fn secrets_equal(a: &str, b: &str) -> bool {
+    todo!("equal lengths, then OR together the XOR of every byte pair: no early exit")
+}
