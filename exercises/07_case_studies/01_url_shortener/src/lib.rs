@@ -64,8 +64,9 @@
 //!
 //! # Rules with numbers
 //! - Cache: at most `Config::cache_entries` links (0: no cache, every GET
-//!   is a store read); 1,000 GETs of one code, even 64 at a time on a cold
-//!   cache, cost at most 1 store read. A cached link still expires on time.
+//!   is a store read), least recently used evicted first and only when
+//!   full; 1,000 GETs of one code, even 64 at a time on a cold cache, cost
+//!   at most 1 store read. A cached link still expires on time.
 //! - Rate limit: each client (its `x-client-id` header, or without one its
 //!   IP address) may make `Config::rate_limit_per_min` requests a minute,
 //!   in bursts of as many, to every route but `/metrics`. The allowance

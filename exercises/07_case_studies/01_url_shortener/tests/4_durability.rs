@@ -244,3 +244,46 @@ async fn fsync_batch_survives_kill_9_too() {
     )
     .await;
 }
+
+/// A link record whose payload is padded with JSON whitespace to `len` bytes.
+fn padded_record(code: &str, len: usize) -> Vec<u8> {
+    let mut payload = link_payload(code, "https://example.com/padded", true).to_string();
+    assert!(payload.len() <= len);
+    payload.extend(std::iter::repeat_n(' ', len - payload.len()));
+    let mut bytes = (payload.len() as u32).to_le_bytes().to_vec();
+    bytes.extend_from_slice(&kit::hash::hash64(payload.as_bytes()).to_le_bytes());
+    bytes.extend_from_slice(payload.as_bytes());
+    bytes
+}
+
+#[tokio::test]
+async fn a_payload_longer_than_max_payload_is_never_trusted() {
+    // 1 MiB (MAX_PAYLOAD) is the largest payload a record may have; a longer
+    // length can only be a corrupt header, even with a matching checksum.
+    const MAX_PAYLOAD: usize = 1 << 20;
+    let mut app = Binary::start(&[]);
+    let links = create_links(&app.client(), "limit", 2).await;
+    app.service.kill9();
+    app.append_to_log(&padded_record("AtTheLimit", MAX_PAYLOAD));
+    let over = padded_record("OverLimit", MAX_PAYLOAD + 1);
+    app.append_to_log(&over);
+    app.service.restart();
+    let client = app.client();
+    expect_all(&client, &links, "durability: acknowledged links survive").await;
+    expect_redirect(
+        &client,
+        "AtTheLimit",
+        "https://example.com/padded",
+        "durability: a payload of exactly MAX_PAYLOAD bytes is a record",
+    )
+    .await;
+    client.get("/OverLimit").await.expect_status(
+        "durability: a length above MAX_PAYLOAD is a torn header, never a link",
+        404,
+    );
+    assert_eq!(
+        metric(&client, "log_torn_bytes").await,
+        over.len() as u64,
+        "durability: the over-long record is cut off as a torn tail"
+    );
+}

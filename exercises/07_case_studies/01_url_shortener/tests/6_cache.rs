@@ -186,3 +186,47 @@ async fn a_cached_link_still_expires_on_time() {
         410,
     );
 }
+
+#[tokio::test]
+async fn the_least_recently_used_link_is_evicted_and_only_when_full() {
+    let s = Shortener::start_with(|c| c.cache_entries = 2).await;
+    let mut rng = rng("lru");
+    let mut links = Vec::new();
+    for _ in 0..3 {
+        let url = random_url(&mut rng);
+        links.push((create(&s.client, &url).await, url));
+    }
+    let get = |i: usize| {
+        let (code, url) = &links[i];
+        expect_redirect(&s.client, code, url, "cache: every link redirects")
+    };
+    get(0).await;
+    get(1).await;
+    assert_eq!(
+        metric(&s.client, "cache_entries").await,
+        2,
+        "cache: two links read with room for two are both held: a cache evicts only when full"
+    );
+    get(0).await; // 0 is now the most recently used
+    get(2).await; // full: evicts 1, the least recently used
+    assert_eq!(
+        metric(&s.client, "cache_entries").await,
+        2,
+        "cache: a full cache of two still holds two"
+    );
+    let before = metric(&s.client, "store_reads").await;
+    get(0).await;
+    get(2).await;
+    assert_eq!(
+        metric(&s.client, "store_reads").await - before,
+        0,
+        "cache: the two most recently used links stay cached; the least recently used one \
+         is the one evicted"
+    );
+    get(1).await;
+    assert_eq!(
+        metric(&s.client, "store_reads").await - before,
+        1,
+        "cache: the evicted link is read from the store again"
+    );
+}

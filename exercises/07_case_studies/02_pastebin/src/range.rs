@@ -18,7 +18,8 @@ pub enum Ranged {
 /// - `bytes=A-`: from A to the end.
 /// - `bytes=-N`: the last N bytes (all of them if N ≥ size); N = 0 is
 ///   unsatisfiable.
-/// - Anything else (another unit, several ranges, B < A, not numbers) is
+/// - Anything else (another unit, several ranges, B < A, anything but
+///   decimal digits where a number goes, `+3` included) is
 ///   ignored, as RFC 9110 allows: the whole body.
 pub fn parse(header: &str, size: u64) -> Ranged {
     todo!("strip `bytes=`, split at '-', and sort out the three forms")

@@ -94,6 +94,17 @@ async fn a_thousand_tokens_share_no_structure() {
     );
 }
 
+/// `token` with its first two different characters swapped: a comparison
+/// that folds the differences with XOR instead of OR lets them cancel.
+fn swapped(token: &str) -> String {
+    let mut chars: Vec<char> = token.chars().collect();
+    let j = (1..chars.len())
+        .find(|&j| chars[j] != chars[0])
+        .expect("a 22-character random token has two different characters");
+    chars.swap(0, j);
+    chars.into_iter().collect()
+}
+
 #[tokio::test]
 async fn only_the_delete_token_deletes() {
     let bin = Pastebin::default().await;
@@ -108,6 +119,10 @@ async fn only_the_delete_token_deletes() {
         (
             Some(a.delete_token[..21].to_owned()),
             "a prefix of the delete token",
+        ),
+        (
+            Some(swapped(&a.delete_token)),
+            "the delete token with two of its characters swapped",
         ),
     ] {
         let mut request = bin.client.request("DELETE", &path);

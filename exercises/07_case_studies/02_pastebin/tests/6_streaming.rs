@@ -83,7 +83,13 @@ async fn one_byte_range_is_206_with_content_range() {
         expect_error(&exchange, &rule, 416, "range not satisfiable");
         exchange.expect_header(&rule, "content-range", &format!("bytes */{size}"));
     }
-    for range in ["bytes=9-3", "items=0-10", "bytes=0-1,5-6", "bytes=x-y"] {
+    for range in [
+        "bytes=9-3",
+        "items=0-10",
+        "bytes=0-1,5-6",
+        "bytes=x-y",
+        "bytes=+0-3",
+    ] {
         let rule = format!(
             "range: `{range}` is not one bytes= range and is ignored: 200 with the whole body"
         );
