@@ -481,12 +481,19 @@ fn dev_check_passes_the_fixture_and_reports_every_problem() {
         "solutions/01_basics/01_add/src/shim.rs",
         "// Given: a shim, edited.\n",
     );
+    for side in ["exercises", "solutions"] {
+        f.write(
+            &format!("{side}/01_basics/01_add/src/types.rs"),
+            "pub struct Unmarked;\n",
+        );
+    }
     let out = f.sdkata(&["dev", "check"]);
     let t = text(&out);
     assert_eq!(code(&out), 1, "{t}");
     for expected in [
         "add: the note's sections are [The problem · The idea · Trade-offs · How real systems do it · Gotchas",
         "add: src/shim.rs is given (`// Given:`) but differs from the solution's copy",
+        "add: src/types.rs is the same as the solution's copy but does not start with `// Given: ...`",
         "greet: solutions/01_basics/02_greet/tests exists",
         "exercise greet: stage 1/1: hello passes against the stub",
         "exercises/01_basics/09_stray is not a lesson in info.toml",

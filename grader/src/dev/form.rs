@@ -252,7 +252,8 @@ pub fn proptest_problems(file: &str, text: &str) -> Vec<String> {
 }
 
 /// Files the lesson gives (first line `// Given: ...`) are the same on both
-/// sides.
+/// sides, and a file that is the same on both sides says it is given: the
+/// learner should not have to diff it to learn there is nothing to write.
 fn given_problems(lesson: &Lesson) -> Vec<String> {
     let mut out = Vec::new();
     let src = lesson.exercise_dir.join("src");
@@ -260,12 +261,18 @@ fn given_problems(lesson: &Lesson) -> Vec<String> {
         let Ok(text) = std::fs::read_to_string(&file) else {
             continue;
         };
+        let rel = file.strip_prefix(&lesson.exercise_dir).unwrap_or(&file);
+        let twin = std::fs::read_to_string(lesson.solution_dir.join(rel));
         if !text.starts_with("// Given:") {
+            if twin.is_ok_and(|t| t == text) {
+                out.push(format!(
+                    "{} is the same as the solution's copy but does not start with `// Given: ...`; mark it given",
+                    rel.display()
+                ));
+            }
             continue;
         }
-        let rel = file.strip_prefix(&lesson.exercise_dir).unwrap_or(&file);
-        let twin = lesson.solution_dir.join(rel);
-        match std::fs::read_to_string(&twin) {
+        match twin {
             Ok(t) if t == text => {}
             Ok(_) => out.push(format!(
                 "{} is given (`// Given:`) but differs from the solution's copy; make them identical",

@@ -2,10 +2,13 @@
 //! initialiser runs once, and everybody sees the same instance.
 //!
 //! A check-then-set race ("if empty { build; store }") only shows when a second
-//! thread checks while the first is still building. These tests make that
-//! window wide on purpose: the initialiser waits (bounded) for company. A correct
-//! registry never lets a second thread into the initialiser, so it passes every
-//! time; a racy one is caught as soon as a second thread gets in.
+//! thread checks while the first is still building. These tests hold that
+//! window open until the outcome is decided: the initialiser waits until a
+//! second thread enters it (the race, caught) or every other thread is asleep
+//! in the kernel, which a thread that has not yet checked cannot be (it has
+//! nothing to block on before its check), so each has checked and is waiting.
+//! The sleep is read from Linux's `/proc/thread-self`; no verdict depends on
+//! how the scheduler happens to run the threads.
 
 use singleton::{Settings, SettingsError, SettingsRegistry};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -15,9 +18,9 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 const THREADS: usize = 16;
-/// How long an initialiser holds the door open for a racing thread. A correct
-/// registry pays it once per test; it never decides a correct registry's fate.
-const GRACE: Duration = Duration::from_millis(150);
+/// Only a registry whose waiting threads spin instead of sleeping makes an
+/// initialiser wait this long; it never decides a verdict.
+const SPIN_FALLBACK: Duration = Duration::from_secs(2);
 
 fn named(name: String) -> Settings {
     Settings {
@@ -49,8 +52,63 @@ fn watchdog<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Send + 'stati
     }
 }
 
-/// Counts entries into initialisers and lets an initialiser wait, bounded,
-/// until a second one starts.
+/// A thread the test can ask the kernel about: it has called into the registry
+/// (`arrived`) and, later, whether it is asleep.
+struct Watched {
+    task: Mutex<Option<String>>,
+    arrived: AtomicBool,
+}
+
+impl Watched {
+    fn new() -> Self {
+        Watched {
+            task: Mutex::new(None),
+            arrived: AtomicBool::new(false),
+        }
+    }
+
+    /// Called by the watched thread itself before it is released.
+    fn register(&self) {
+        let link = std::fs::read_link("/proc/thread-self").expect("Linux /proc/thread-self");
+        *self.task.lock().unwrap() = Some(format!("/proc/{}/stat", link.display()));
+    }
+
+    /// Called by the watched thread just before it calls into the registry:
+    /// from here to its check it does nothing that can sleep.
+    fn arrive(&self) {
+        self.arrived.store(true, Ordering::SeqCst);
+    }
+
+    /// Arrived and in state S (sleeping, e.g. on a futex) right now.
+    fn asleep(&self) -> bool {
+        if !self.arrived.load(Ordering::SeqCst) {
+            return false;
+        }
+        let task = self.task.lock().unwrap();
+        let Some(path) = task.as_ref() else {
+            return false;
+        };
+        // `pid (comm) S ...`: the state is the first field after the last ')'.
+        std::fs::read_to_string(path).is_ok_and(|stat| {
+            stat.rsplit_once(')')
+                .is_some_and(|(_, rest)| rest.trim_start().starts_with('S'))
+        })
+    }
+}
+
+/// True once every watched thread is seen asleep twice in a row, 1 ms apart
+/// (one pass over `/proc` is not a snapshot: a thread read as asleep may have
+/// woken before the last one was read).
+fn all_asleep(watched: &[Watched]) -> bool {
+    let pass = || watched.iter().all(Watched::asleep);
+    pass() && {
+        thread::sleep(Duration::from_millis(1));
+        pass()
+    }
+}
+
+/// Counts entries into initialisers and lets an initialiser wait until a
+/// second one starts or `settled` says no second one can.
 #[derive(Default)]
 struct Entries {
     count: Mutex<usize>,
@@ -65,13 +123,25 @@ impl Entries {
         *count
     }
 
-    /// Waits until at least `n` initialisers have started, or GRACE passes.
-    fn wait_for(&self, n: usize) {
-        let count = self.count.lock().unwrap();
-        let _unused = self
-            .changed
-            .wait_timeout_while(count, GRACE, |c| *c < n)
-            .unwrap();
+    /// Waits until at least `n` initialisers have started, or `settled()`
+    /// holds (checked every millisecond, without the lock), or
+    /// `SPIN_FALLBACK` passes.
+    fn wait_for(&self, n: usize, settled: impl Fn() -> bool) {
+        let deadline = Instant::now() + SPIN_FALLBACK;
+        while Instant::now() < deadline {
+            let count = self.count.lock().unwrap();
+            let (count, _) = self
+                .changed
+                .wait_timeout_while(count, Duration::from_millis(1), |c| *c < n)
+                .unwrap();
+            if *count >= n {
+                return;
+            }
+            drop(count);
+            if settled() {
+                return;
+            }
+        }
     }
 
     fn total(&self) -> usize {
@@ -85,17 +155,31 @@ fn sixteen_threads_racing_get_or_init_run_the_initialiser_once() {
         let registry = SettingsRegistry::new();
         let entries = Entries::default();
         let barrier = Barrier::new(THREADS);
+        let watched: Vec<Watched> = (0..THREADS).map(|_| Watched::new()).collect();
         let results: Vec<(usize, String)> = thread::scope(|s| {
             let handles: Vec<_> = (0..THREADS)
                 .map(|i| {
                     let (registry, entries, barrier) = (&registry, &entries, &barrier);
+                    let watched = &watched;
                     s.spawn(move || {
+                        watched[i].register();
                         barrier.wait();
+                        watched[i].arrive();
                         let got = registry.get_or_init(|| {
                             entries.enter();
-                            // Hold the initialisation open: a racy registry lets
-                            // other threads in meanwhile.
-                            entries.wait_for(2);
+                            // Hold the initialisation open until a racy registry
+                            // has let a second thread in, or every other thread
+                            // sleeps (it checked and waits for this one).
+                            let others: Vec<&Watched> = (0..THREADS)
+                                .filter(|&j| j != i)
+                                .map(|j| &watched[j])
+                                .collect();
+                            entries.wait_for(2, || {
+                                others.iter().all(|w| w.asleep()) && {
+                                    thread::sleep(Duration::from_millis(1));
+                                    others.iter().all(|w| w.asleep())
+                                }
+                            });
                             named(format!("thread-{i}"))
                         });
                         (got as *const Settings as usize, got.service_name.clone())
@@ -186,25 +270,24 @@ fn init_racing_a_running_initialiser_loses() {
     let (b_result, stored) = watchdog("init during initialisation", || {
         let registry = SettingsRegistry::new();
         let a_inside = AtomicBool::new(false);
-        let b_started = AtomicBool::new(false);
+        let b = Watched::new();
         let entries = Entries::default();
         thread::scope(|s| {
             let a = s.spawn(|| {
                 registry.get_or_init(|| {
                     a_inside.store(true, Ordering::SeqCst);
-                    while !b_started.load(Ordering::SeqCst) {
-                        thread::yield_now();
-                    }
-                    // Give B time to run its check while we are still building.
-                    entries.wait_for(usize::MAX);
+                    // Keep building until B sleeps: it has run its check and
+                    // waits (or, check-then-set, waits to store after it).
+                    entries.wait_for(usize::MAX, || all_asleep(std::slice::from_ref(&b)));
                     named("A".to_owned())
                 });
             });
             let b = s.spawn(|| {
+                b.register();
                 while !a_inside.load(Ordering::SeqCst) {
                     thread::yield_now();
                 }
-                b_started.store(true, Ordering::SeqCst);
+                b.arrive();
                 registry
                     .init(named("B".to_owned()))
                     .map(|s| s.service_name.clone())

@@ -121,6 +121,12 @@ fn error_checks_come_in_the_documented_order() {
         Err(AmountError::TooLarge),
         "over the limit *and* a fraction of a cent: TooLarge comes before FractionOfCent"
     );
+    assert_eq!(
+        dollars_to_cents(1_000_000_000_000.004),
+        Err(AmountError::TooLarge),
+        "0.4 cents over the limit rounds down to exactly the limit: compare before rounding, \
+         or this amount is called a fraction of a cent although it is too large first"
+    );
 }
 
 #[test]

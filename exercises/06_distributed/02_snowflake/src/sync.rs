@@ -1,3 +1,5 @@
+// Given: the synchronisation types of this crate; complete, do not change.
+
 //! The synchronisation types this crate uses, from `loom` when the `loom`
 //! feature is on (so `tests/5_loom.rs` can explore every interleaving) and
 //! from `std` otherwise. Lesson code says `crate::sync::AtomicU64`, never

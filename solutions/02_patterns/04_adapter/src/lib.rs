@@ -66,13 +66,14 @@ pub fn dollars_to_cents(dollars: f64) -> Result<i64, AmountError> {
     if dollars <= 0.0 {
         return Err(AmountError::NotPositive);
     }
-    let scaled = (dollars * 100.0).round();
-    // Compare as f64 before converting: `as i64` saturates silently, so a huge
-    // amount would become i64::MAX cents instead of an error.
+    // Compare as f64 before converting (`as i64` saturates silently, so a huge
+    // amount would become i64::MAX cents instead of an error) and before
+    // rounding (0.4 cents over the limit would round down onto it).
+    let scaled = dollars * 100.0;
     if scaled > MAX_CENTS as f64 {
         return Err(AmountError::TooLarge);
     }
-    let cents = scaled as i64;
+    let cents = scaled.round() as i64;
     // Exact only if converting back gives the very same f64: rules out
     // amounts between cents, which rounding would otherwise silently change.
     if cents as f64 / 100.0 != dollars {

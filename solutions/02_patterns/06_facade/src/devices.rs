@@ -1,3 +1,5 @@
+// Given: the subsystem the facade drives; complete, do not change.
+
 //! The subsystem: five devices with their own small interfaces.
 //!
 //! This file is given; you do not need to change it. Every device writes each

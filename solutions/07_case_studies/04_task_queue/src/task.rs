@@ -1,3 +1,5 @@
+// Given: the task types the routes answer; complete, do not change.
+
 //! A task and what the broker remembers about each attempt at it; the JSON
 //! the routes answer is these types, serialised as they are.
 
