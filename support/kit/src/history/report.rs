@@ -341,6 +341,98 @@ mod tests {
     }
 
     #[test]
+    fn a_clients_back_to_back_bars_are_kept_apart() {
+        // Events 0..4: write(1) invoked and completed, then at once the same
+        // client's write(2). Columns: 0, then 0 + len("write(1)") + 5 = 13
+        // for its end, 13 + 2 = 15 (one blank) for the next start, and
+        // 15 + 8 + 5 = 28.
+        let mut h = History::new();
+        let a = h.invoke(0, RegisterOp::Write(1));
+        h.ok(a, RegisterRet::Done);
+        let b = h.invoke(0, RegisterOp::Write(2));
+        h.ok(b, RegisterRet::Done);
+        let text = timeline(&Register::new(0), &h, &[0, 1], None);
+        assert_eq!(text, "client 0  |--write(1)--| |--write(2)--|\n");
+    }
+
+    #[test]
+    fn a_bar_stretched_by_another_centres_its_label_leaning_left() {
+        // write(22) (9 characters) runs inside write(1): its end goes to
+        // column 1 + 9 + 5 = 15 and write(1)'s to 16. write(1) has 15 cells
+        // inside for 8 characters: 3 dashes before, 4 after.
+        let mut h = History::new();
+        let outer = h.invoke(0, RegisterOp::Write(1));
+        let inner = h.invoke(1, RegisterOp::Write(22));
+        h.ok(inner, RegisterRet::Done);
+        h.ok(outer, RegisterRet::Done);
+        let text = timeline(&Register::new(0), &h, &[0, 1], None);
+        let expected = ["client 0  |---write(1)----|", "client 1   |--write(22)--|"];
+        assert_eq!(text.lines().collect::<Vec<_>>(), expected, "\n{text}");
+    }
+
+    #[test]
+    fn labels_up_to_the_limit_are_whole_and_longer_ones_end_in_dots() {
+        // `write("` + n x's + `")` is n + 9 characters.
+        let bar = |n: usize| {
+            let mut h = History::new();
+            let w = h.invoke(0, RegisterOp::Write("x".repeat(n)));
+            h.ok(w, RegisterRet::Done);
+            timeline(&Register::new(String::new()), &h, &[0], None)
+        };
+        let whole = format!("client 0  |--write(\"{}\")--|\n", "x".repeat(31));
+        assert_eq!(bar(31), whole, "a {MAX_LABEL}-character label is kept");
+        // 41 characters: the first 37 and `...`.
+        let cut = format!("client 0  |--write(\"{}...--|\n", "x".repeat(30));
+        assert_eq!(bar(32), cut);
+        assert_eq!(bar(90), cut);
+    }
+
+    #[test]
+    fn a_long_prefix_shows_its_last_eight() {
+        let mut h = History::new();
+        for v in 1..=9 {
+            let w = h.invoke(0, RegisterOp::Write(v));
+            h.ok(w, RegisterRet::Done);
+        }
+        let r = h.invoke(1, RegisterOp::Read);
+        h.ok(r, RegisterRet::Value(0));
+        let model = Register::new(0);
+        let refs: Vec<OpRef> = h.ops().iter().map(|o| op_ref(&model, o)).collect();
+        let shown = |n: usize| {
+            Report::new("linearizability", None, Some(refs[9].clone()), "w".into())
+                .with_prefix(refs[..n].to_vec(), n.to_string())
+                .to_string()
+        };
+        let lines = |first: usize, n: usize| -> String {
+            (first..=n)
+                .map(|v| format!("    client 0's write({v}) (#{})\n", v - 1))
+                .collect()
+        };
+        let head = "linearizability violated at client 1's read->0 (#9)\n  why: w\n";
+        assert_eq!(
+            shown(9),
+            format!(
+                "{head}  longest legal prefix: 9 operations, the last 8\n{}  model state after it: 9\n",
+                lines(2, 9)
+            )
+        );
+        assert_eq!(
+            shown(8),
+            format!(
+                "{head}  longest legal prefix: 8 operations\n{}  model state after it: 8\n",
+                lines(1, 8)
+            )
+        );
+        assert_eq!(
+            shown(1),
+            format!(
+                "{head}  longest legal prefix: 1 operation\n{}  model state after it: 1\n",
+                lines(1, 1)
+            )
+        );
+    }
+
+    #[test]
     fn long_labels_are_cut() {
         let mut h = History::new();
         let w = h.invoke(0, RegisterOp::Write("x".repeat(100)));
