@@ -317,8 +317,11 @@ impl Node {
     /// than the reconciled result gets a `Repair` with it, including replicas
     /// whose reply arrives after the read finished (until the deadline); a
     /// late reply that knows more makes the earlier repliers stale, so they
-    /// are repaired again. Fallbacks that answered are never repaired (they
-    /// are not replicas). The outcome comes out of `ready`.
+    /// are repaired again. Nothing is repaired before the read finishes: a
+    /// `Repair` carries the result the read answers (or, after a late reply,
+    /// the new reconciliation), never a partial merge, and no replica is sent
+    /// the same siblings twice. Fallbacks that answered are never repaired
+    /// (they are not replicas). The outcome comes out of `ready`.
     pub fn get(&mut self, key: &str) -> RequestId {
         todo!("ask the preference list")
     }

@@ -204,6 +204,69 @@ fn a_read_needs_r_distinct_replies_and_reconciles_them() {
 }
 
 #[test]
+fn nothing_is_repaired_before_the_read_finishes() {
+    // Replicas 0, 1, 2 answer old, new, and a sibling concurrent with new. A
+    // coordinator that repaired as soon as the merge changed would send node 0
+    // `[new]` after the second reply, then `[new, c]` after the third.
+    let key = key_starting_at(0, 5);
+    let mut n = node_with(4, 5, 3, 2, 3);
+    let req = n.get(&key);
+    let _ = n.ready();
+    let version = |client: ClientId, times: usize| {
+        let mut v = Version::new();
+        for _ in 0..times {
+            v.increment(client);
+        }
+        v
+    };
+    let replies = [
+        (0, "old", version(1, 1)),
+        (1, "new", version(1, 2)),
+        (2, "c", version(2, 1)),
+    ];
+    let mut sent = Vec::new();
+    let mut outcomes = Vec::new();
+    for (from, value, version) in replies {
+        let siblings = vec![Versioned {
+            version,
+            value: val(value),
+        }];
+        n.step(from, Message::GetReply { req, siblings });
+        let r = n.ready();
+        sent.extend(r.messages);
+        outcomes.extend(r.outcomes);
+    }
+    let Some(Outcome::Get {
+        result: Ok(answer), ..
+    }) = outcomes.first()
+    else {
+        panic!("R = 3 replies: the read finishes: {outcomes:?}");
+    };
+    assert_eq!(values(answer), ["c", "new"], "{outcomes:?}");
+    let repairs: Vec<_> = sent
+        .iter()
+        .filter_map(|(to, m)| match m {
+            Message::Repair { siblings, .. } => Some((*to, siblings.clone())),
+            _ => None,
+        })
+        .collect();
+    let mut to: Vec<NodeId> = repairs.iter().map(|r| r.0).collect();
+    to.sort();
+    assert_eq!(
+        to,
+        [0, 1, 2],
+        "each of the three replicas answered less than the result and gets one repair, \
+         sent when the read finishes, not one per change of a partial merge: {repairs:?}"
+    );
+    for (node, siblings) in &repairs {
+        assert_eq!(
+            siblings, answer,
+            "node {node} was repaired with a partial merge instead of the read's result"
+        );
+    }
+}
+
+#[test]
 fn a_silent_replica_is_replaced_by_a_fallback_with_a_hint() {
     let key = key_starting_at(0, 5); // replicas 0, 1, 2; fallbacks 3, 4
     let mut n = node_with(0, 5, 3, 3, 2);
