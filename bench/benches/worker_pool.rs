@@ -1,5 +1,6 @@
 //! 100k tiny jobs through the lesson's pool, a minimal std::sync::mpsc pool,
-//! and the `threadpool` crate, each with 4 workers. Measures the cost of the
+//! the same pool on a bounded `sync_channel` (the lesson's contract), and the
+//! `threadpool` crate, each with 4 workers. Measures the cost of the
 //! queue hand-off (lock, push, notify, pop), not of the jobs.
 
 use std::hint::black_box;
@@ -14,14 +15,45 @@ const JOBS: u64 = 100_000;
 const WORKERS: usize = 4;
 
 /// The textbook pool: one mpsc channel, the receiver shared behind a mutex.
-struct MpscPool {
-    tx: Option<mpsc::Sender<Box<dyn FnOnce() + Send>>>,
+/// With `Some(capacity)` the channel is a bounded `sync_channel`: `send`
+/// blocks while `capacity` jobs wait, like the lesson's `execute`.
+struct MpscPool<S> {
+    tx: Option<S>,
     workers: Vec<thread::JoinHandle<()>>,
 }
 
-impl MpscPool {
+type BoxedJob = Box<dyn FnOnce() + Send>;
+
+trait Send1 {
+    fn send1(&self, job: BoxedJob);
+}
+impl Send1 for mpsc::Sender<BoxedJob> {
+    fn send1(&self, job: BoxedJob) {
+        self.send(job).unwrap();
+    }
+}
+impl Send1 for mpsc::SyncSender<BoxedJob> {
+    fn send1(&self, job: BoxedJob) {
+        self.send(job).unwrap();
+    }
+}
+
+impl MpscPool<mpsc::Sender<BoxedJob>> {
     fn new(n: usize) -> Self {
-        let (tx, rx) = mpsc::channel::<Box<dyn FnOnce() + Send>>();
+        let (tx, rx) = mpsc::channel::<BoxedJob>();
+        Self::with(tx, rx, n)
+    }
+}
+
+impl MpscPool<mpsc::SyncSender<BoxedJob>> {
+    fn bounded(n: usize, capacity: usize) -> Self {
+        let (tx, rx) = mpsc::sync_channel::<BoxedJob>(capacity);
+        Self::with(tx, rx, n)
+    }
+}
+
+impl<S: Send1> MpscPool<S> {
+    fn with(tx: S, rx: mpsc::Receiver<BoxedJob>, n: usize) -> Self {
         let rx = Arc::new(Mutex::new(rx));
         let workers = (0..n)
             .map(|_| {
@@ -43,7 +75,7 @@ impl MpscPool {
         }
     }
     fn execute(&self, job: impl FnOnce() + Send + 'static) {
-        self.tx.as_ref().unwrap().send(Box::new(job)).unwrap();
+        self.tx.as_ref().unwrap().send1(Box::new(job));
     }
     fn join(mut self) {
         drop(self.tx.take());
@@ -79,6 +111,17 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             let counter = Arc::new(AtomicU64::new(0));
             let pool = MpscPool::new(WORKERS);
+            for _ in 0..JOBS {
+                pool.execute(tiny_job(&counter));
+            }
+            pool.join();
+            assert_eq!(counter.load(Ordering::Relaxed), JOBS);
+        });
+    });
+    group.bench_function("std_sync_channel_pool_q1024", |b| {
+        b.iter(|| {
+            let counter = Arc::new(AtomicU64::new(0));
+            let pool = MpscPool::bounded(WORKERS, 1024);
             for _ in 0..JOBS {
                 pool.execute(tiny_job(&counter));
             }

@@ -162,6 +162,24 @@ fn two_jobs_run_side_by_side_on_two_workers() {
 }
 
 #[test]
+fn try_execute_wakes_an_idle_worker() {
+    // The caller waits for its job to finish before shutting down, so the job
+    // must run without shutdown's wake-up: a try_execute that queues without
+    // waking a sleeping worker leaves both asleep ("deadlock").
+    model(|| {
+        let pool = WorkerPool::new(1, 1).unwrap();
+        let meeting = Meeting::default();
+        let job = meeting.clone();
+        assert!(
+            pool.try_execute(move || job.arrive_and_wait_for(1)).is_ok(),
+            "an empty queue of one has room"
+        );
+        meeting.arrive_and_wait_for(2);
+        pool.shutdown();
+    });
+}
+
+#[test]
 fn submit_hands_back_each_value() {
     // `submit` queues like `execute`: it too blocks on a full queue. A submit
     // that pushes without waiting for room leaves two jobs in a queue of one.

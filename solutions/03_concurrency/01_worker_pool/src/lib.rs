@@ -6,12 +6,15 @@
 //! (`cargo test --features loom --test 4_loom`) and runs on real threads.
 //!
 //! ```
+//! # #[cfg(not(feature = "loom"))] // loom's primitives run only inside a model
+//! # {
 //! use worker_pool::WorkerPool;
 //!
 //! let pool = WorkerPool::new(4, 16).unwrap();
 //! let answer = pool.submit(|| 6 * 7).unwrap();
 //! assert_eq!(answer.join(), Ok(42));
 //! pool.shutdown(); // runs what is queued, then joins every worker
+//! # }
 //! ```
 
 pub mod sync;
@@ -22,7 +25,7 @@ use std::fmt;
 use std::io;
 use std::panic::{self, AssertUnwindSafe};
 
-use sync::{Arc, Condvar, Mutex, MutexGuard, thread};
+use sync::{Arc, AtomicUsize, Condvar, Mutex, MutexGuard, Ordering, thread};
 
 /// A unit of work: runs once, on whichever worker takes it.
 type Job = Box<dyn FnOnce() + Send + 'static>;
@@ -114,10 +117,28 @@ impl std::error::Error for JobPanicked {}
 struct State {
     jobs: VecDeque<Job>,
     shutting_down: bool,
+    /// Workers asleep on `job_ready` (counted under this lock, so a producer
+    /// reads it for free and skips the notify, a system call, when it is zero).
+    idle_workers: usize,
+    /// Producers asleep on `space_free`, for the same reason.
+    blocked_producers: usize,
 }
+
+/// How many times an idle worker yields and looks at the queue again before it
+/// sleeps on `job_ready`. With tiny jobs the next one usually arrives within a
+/// few yields, and finding it then costs no sleep and no wake-up system call
+/// (std's `mpsc`, crossbeam and Go's scheduler spin before parking too).
+const SPINS: usize = 32;
+
+/// Whether to spin at all: not under loom, so the model checks the real wait
+/// path (and loom's yield would be a point to explore, not a pause).
+const SPIN: bool = !cfg!(feature = "loom");
 
 struct Shared {
     state: Mutex<State>,
+    /// A copy of `state.jobs.len()`, written under the lock, read without it
+    /// by spinning workers so that looking at an empty queue takes no lock.
+    len_hint: AtomicUsize,
     capacity: usize,
     /// Signalled when a job is queued, and (to everyone) at shutdown.
     job_ready: Condvar,
@@ -167,7 +188,10 @@ impl WorkerPool {
             state: Mutex::new(State {
                 jobs: VecDeque::with_capacity(queue_capacity),
                 shutting_down: false,
+                idle_workers: 0,
+                blocked_producers: 0,
             }),
+            len_hint: AtomicUsize::new(0),
             capacity: queue_capacity,
             job_ready: Condvar::new(),
             space_free: Condvar::new(),
@@ -215,17 +239,40 @@ impl WorkerPool {
         // Allocate before taking the lock: keep the critical section short.
         let job: Job = Box::new(job);
         let mut state = lock(&self.shared.state);
+        let mut spins = 0;
         // `while`, not `if`: another producer may take the slot we were woken for.
         while state.jobs.len() >= self.shared.capacity && !state.shutting_down {
+            if SPIN && spins < SPINS {
+                // Spin before parking, as the workers do (see `SPINS`).
+                drop(state);
+                while spins < SPINS
+                    && self.shared.len_hint.load(Ordering::Relaxed) >= self.shared.capacity
+                {
+                    spins += 1;
+                    thread_yield();
+                }
+                spins += 1;
+                state = lock(&self.shared.state);
+                continue;
+            }
+            state.blocked_producers += 1;
             state = wait(&self.shared.space_free, state);
+            state.blocked_producers -= 1;
         }
         if state.shutting_down {
             return Err(PoolClosed);
         }
         state.jobs.push_back(job);
+        self.shared
+            .len_hint
+            .store(state.jobs.len(), Ordering::Relaxed);
+        let wake = state.idle_workers > 0;
         drop(state);
-        // One job, one waiting worker: notify_one is enough here.
-        self.shared.job_ready.notify_one();
+        // One job, one waiting worker: notify_one is enough here, and nothing
+        // at all if no worker sleeps (a spinning or busy one will find the job).
+        if wake {
+            self.shared.job_ready.notify_one();
+        }
         Ok(())
     }
 
@@ -242,8 +289,14 @@ impl WorkerPool {
             return Err(TryExecuteError::Full(job));
         }
         state.jobs.push_back(Box::new(job));
+        self.shared
+            .len_hint
+            .store(state.jobs.len(), Ordering::Relaxed);
+        let wake = state.idle_workers > 0;
         drop(state);
-        self.shared.job_ready.notify_one();
+        if wake {
+            self.shared.job_ready.notify_one();
+        }
         Ok(())
     }
 
@@ -301,22 +354,41 @@ impl Drop for WorkerPool {
 /// The body of every worker thread.
 fn work(shared: &Shared) {
     loop {
-        let job = {
+        let (job, wake_producer) = {
             let mut state = lock(&shared.state);
+            let mut spins = 0;
             // Re-check after every wake-up (the `while` of the classic pattern):
             // another worker may have taken the job we were woken for.
             loop {
                 if let Some(job) = state.jobs.pop_front() {
-                    break job;
+                    shared.len_hint.store(state.jobs.len(), Ordering::Relaxed);
+                    break (job, state.blocked_producers > 0);
                 }
                 // Queue drained and no more coming: this worker is done.
                 if state.shutting_down {
                     return;
                 }
+                if SPIN && spins < SPINS {
+                    // Spin before parking: let go of the lock, give the
+                    // producer the core, and take the lock again only once
+                    // a job is in sight (or the spin is over).
+                    drop(state);
+                    while spins < SPINS && shared.len_hint.load(Ordering::Relaxed) == 0 {
+                        spins += 1;
+                        thread_yield();
+                    }
+                    spins += 1;
+                    state = lock(&shared.state);
+                    continue;
+                }
+                state.idle_workers += 1;
                 state = wait(&shared.job_ready, state);
+                state.idle_workers -= 1;
             }
         }; // Lock released here: a job never runs while holding the queue.
-        shared.space_free.notify_one();
+        if wake_producer {
+            shared.space_free.notify_one();
+        }
         // A panicking job must not take its worker down with it. The panic hook
         // has already printed the message; `submit` jobs also report it to
         // their handle. The job is consumed, so nothing half-updated survives.
@@ -352,6 +424,12 @@ impl<T> JobHandle<T> {
             result = wait(&self.slot.filled, result);
         }
     }
+}
+
+/// Gives up the core for a moment while spinning; only called when `SPIN`
+/// holds, so never under loom.
+fn thread_yield() {
+    std::thread::yield_now();
 }
 
 /// Locks `mutex`, ignoring poison: no job ever runs while one of our locks is
