@@ -99,8 +99,8 @@ impl Watched {
 /// True once every watched thread is seen asleep twice in a row, 1 ms apart
 /// (one pass over `/proc` is not a snapshot: a thread read as asleep may have
 /// woken before the last one was read).
-fn all_asleep(watched: &[Watched]) -> bool {
-    let pass = || watched.iter().all(Watched::asleep);
+fn all_asleep(watched: &[&Watched]) -> bool {
+    let pass = || watched.iter().all(|w| w.asleep());
     pass() && {
         thread::sleep(Duration::from_millis(1));
         pass()
@@ -174,12 +174,7 @@ fn sixteen_threads_racing_get_or_init_run_the_initialiser_once() {
                                 .filter(|&j| j != i)
                                 .map(|j| &watched[j])
                                 .collect();
-                            entries.wait_for(2, || {
-                                others.iter().all(|w| w.asleep()) && {
-                                    thread::sleep(Duration::from_millis(1));
-                                    others.iter().all(|w| w.asleep())
-                                }
-                            });
+                            entries.wait_for(2, || all_asleep(&others));
                             named(format!("thread-{i}"))
                         });
                         (got as *const Settings as usize, got.service_name.clone())
@@ -278,7 +273,7 @@ fn init_racing_a_running_initialiser_loses() {
                     a_inside.store(true, Ordering::SeqCst);
                     // Keep building until B sleeps: it has run its check and
                     // waits (or, check-then-set, waits to store after it).
-                    entries.wait_for(usize::MAX, || all_asleep(std::slice::from_ref(&b)));
+                    entries.wait_for(usize::MAX, || all_asleep(&[&b]));
                     named("A".to_owned())
                 });
             });
