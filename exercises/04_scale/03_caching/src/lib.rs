@@ -40,6 +40,7 @@
 
 pub mod sync;
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 use std::hash::Hash;
 use std::mem;
@@ -98,10 +99,9 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 // Stage 1: LruCache
 // ---------------------------------------------------------------------------
 
-/// Index of the sentinel link: its `next` is the most recent entry, its
-/// `prev` the least recent, and an empty list is the sentinel linked to
-/// itself. Entry `i` owns link `i + 1`.
-const SENTINEL: usize = 0;
+/// The end of the list: the `prev` of the most recent node, the `next` of
+/// the least recent, and `head` and `tail` of an empty cache.
+const NIL: u32 = u32::MAX;
 
 /// A map of at most `capacity` entries that, when full, evicts the least
 /// recently used one.
@@ -125,29 +125,26 @@ const SENTINEL: usize = 0;
 /// `remove` frees grows without bound.
 #[derive(Debug)]
 pub struct LruCache<K, V> {
-    /// Key -> index of its entry in `entries`.
-    map: HashMap<K, usize>,
-    /// The entries, dense: `remove` moves the last one into the hole.
-    entries: Vec<Entry<K, V>>,
-    /// The order of use, a doubly linked list by index: `links[0]` is the
-    /// sentinel, `links[i + 1]` belongs to `entries[i]`. The sentinel spares
-    /// every "is this the head? the tail? the only entry?" branch.
-    links: Vec<Link>,
+    /// Key -> index of its node in `nodes`.
+    map: HashMap<K, u32>,
+    /// The entries, dense (`remove` moves the last one into the hole), each
+    /// with its links in the order of use: one slot, one cache line to touch.
+    nodes: Vec<Node<K, V>>,
+    /// The most recently used node, or `NIL`.
+    head: u32,
+    /// The least recently used node (the next to evict), or `NIL`.
+    tail: u32,
     capacity: usize,
 }
 
 #[derive(Debug)]
-struct Entry<K, V> {
+struct Node<K, V> {
     key: K,
     value: V,
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Link {
     /// Towards the most recent end.
-    prev: usize,
+    prev: u32,
     /// Towards the least recent end.
-    next: usize,
+    next: u32,
 }
 
 impl<K, V> LruCache<K, V> {
@@ -168,22 +165,22 @@ impl<K, V> LruCache<K, V> {
 
     /// The entries, most recently used first (without using them).
     pub fn iter(&self) -> Iter<'_, K, V> {
-        todo!("an iterator that starts at the sentinel's next")
+        todo!("an iterator that starts at the head")
     }
 
-    /// Moves link `l` to the most recent end.
-    fn promote(&mut self, l: usize) {
-        todo!("unlink it, then link it at the front (unless it is there already)")
+    /// Moves node `i` to the most recent end.
+    fn promote(&mut self, i: u32) {
+        todo!("nothing if it is the head; else take it out and link it before the head")
     }
 
-    /// Takes link `l` out of the list (its own fields are left stale).
-    fn unlink(&mut self, l: usize) {
-        todo!("point its neighbours at each other")
+    /// Takes node `i` out of the list (its own links are left stale).
+    fn unlink(&mut self, i: u32) {
+        todo!("point its neighbours at each other (or move head or tail)")
     }
 
-    /// Puts link `l` (not in the list) at the most recent end.
-    fn link_front(&mut self, l: usize) {
-        todo!("between the sentinel and the current most recent")
+    /// Points the neighbours of node `i`, just moved to index `i`, at it.
+    fn relink(&mut self, i: u32) {
+        todo!("its prev's next (or head) and its next's prev (or tail) become i")
     }
 }
 
@@ -192,17 +189,17 @@ impl<K: Eq + Hash + Clone, V> LruCache<K, V> {
     /// capacity 0 holds nothing: every `put` hands its entry straight back
     /// as evicted.
     pub fn new(capacity: usize) -> Self {
-        todo!("an empty map, no entries, and the sentinel linked to itself")
+        todo!("an empty map, no nodes, head and tail NIL")
     }
 
     /// The value of `key`, which becomes the most recently used entry.
     pub fn get(&mut self, key: &K) -> Option<&V> {
-        todo!("find the entry through the map, promote its link, return its value")
+        todo!("find the node through the map, promote it, return its value")
     }
 
     /// The value of `key`, leaving the order of use unchanged.
     pub fn peek(&self, key: &K) -> Option<&V> {
-        todo!("find the entry through the map; do not touch the links")
+        todo!("find the node through the map; do not touch the links")
     }
 
     /// Stores `value` under `key` as the most recently used entry.
@@ -212,15 +209,15 @@ impl<K: Eq + Hash + Clone, V> LruCache<K, V> {
     /// full, the least recently used entry is evicted to make room and
     /// returned; a cache of capacity 0 returns `Some((key, value))` itself.
     pub fn put(&mut self, key: K, value: V) -> Option<(K, V)> {
-        // TODO: present -> replace and promote; capacity 0 -> hand it back;
-        // room -> push an entry and its link; full -> reuse the least
-        // recent entry's slot for the new one and return the old pair.
+        // TODO: capacity 0 -> hand it back; present -> replace and promote;
+        // room -> push a node at the head; full -> reuse the tail node for
+        // the new entry, promote it, and return the old pair.
         todo!("insert or replace, evicting the least recently used when full")
     }
 
     /// Removes `key`, returning its value if it was present.
     pub fn remove(&mut self, key: &K) -> Option<V> {
-        todo!("unlink it, swap_remove the entry and its link, fix up the one that moved")
+        todo!("unlink it, swap_remove its node, fix up the one that moved")
     }
 }
 
@@ -228,10 +225,9 @@ impl<K: Eq + Hash + Clone, V> LruCache<K, V> {
 /// many entries remain ([`ExactSizeIterator`]).
 #[derive(Debug)]
 pub struct Iter<'a, K, V> {
-    entries: &'a [Entry<K, V>],
-    links: &'a [Link],
-    /// The link of the next entry to yield; the sentinel at the end.
-    next: usize,
+    nodes: &'a [Node<K, V>],
+    /// The next node to yield, `NIL` at the end.
+    next: u32,
     remaining: usize,
 }
 
@@ -239,7 +235,7 @@ impl<'a, K, V> Iterator for Iter<'a, K, V> {
     type Item = (&'a K, &'a V);
 
     fn next(&mut self) -> Option<Self::Item> {
-        todo!("the entry of link `next` (none at the sentinel), then follow its link")
+        todo!("node `next` (none at NIL), then follow its link")
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {

@@ -38,6 +38,7 @@
 
 pub mod sync;
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 use std::hash::Hash;
 use std::mem;
@@ -96,10 +97,9 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 // Stage 1: LruCache
 // ---------------------------------------------------------------------------
 
-/// Index of the sentinel link: its `next` is the most recent entry, its
-/// `prev` the least recent, and an empty list is the sentinel linked to
-/// itself. Entry `i` owns link `i + 1`.
-const SENTINEL: usize = 0;
+/// The end of the list: the `prev` of the most recent node, the `next` of
+/// the least recent, and `head` and `tail` of an empty cache.
+const NIL: u32 = u32::MAX;
 
 /// A map of at most `capacity` entries that, when full, evicts the least
 /// recently used one.
@@ -123,29 +123,26 @@ const SENTINEL: usize = 0;
 /// `remove` frees grows without bound.
 #[derive(Debug)]
 pub struct LruCache<K, V> {
-    /// Key -> index of its entry in `entries`.
-    map: HashMap<K, usize>,
-    /// The entries, dense: `remove` moves the last one into the hole.
-    entries: Vec<Entry<K, V>>,
-    /// The order of use, a doubly linked list by index: `links[0]` is the
-    /// sentinel, `links[i + 1]` belongs to `entries[i]`. The sentinel spares
-    /// every "is this the head? the tail? the only entry?" branch.
-    links: Vec<Link>,
+    /// Key -> index of its node in `nodes`.
+    map: HashMap<K, u32>,
+    /// The entries, dense (`remove` moves the last one into the hole), each
+    /// with its links in the order of use: one slot, one cache line to touch.
+    nodes: Vec<Node<K, V>>,
+    /// The most recently used node, or `NIL`.
+    head: u32,
+    /// The least recently used node (the next to evict), or `NIL`.
+    tail: u32,
     capacity: usize,
 }
 
 #[derive(Debug)]
-struct Entry<K, V> {
+struct Node<K, V> {
     key: K,
     value: V,
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Link {
     /// Towards the most recent end.
-    prev: usize,
+    prev: u32,
     /// Towards the least recent end.
-    next: usize,
+    next: u32,
 }
 
 impl<K, V> LruCache<K, V> {
@@ -156,48 +153,71 @@ impl<K, V> LruCache<K, V> {
 
     /// The number of entries held.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.nodes.len()
     }
 
     /// True if no entry is held.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.nodes.is_empty()
     }
 
     /// The entries, most recently used first (without using them).
     pub fn iter(&self) -> Iter<'_, K, V> {
         Iter {
-            entries: &self.entries,
-            links: &self.links,
-            next: self.links[SENTINEL].next,
-            remaining: self.entries.len(),
+            nodes: &self.nodes,
+            next: self.head,
+            remaining: self.nodes.len(),
         }
     }
 
-    /// Moves link `l` to the most recent end.
-    fn promote(&mut self, l: usize) {
-        if self.links[SENTINEL].next != l {
-            self.unlink(l);
-            self.link_front(l);
+    /// Moves node `i` to the most recent end.
+    fn promote(&mut self, i: u32) {
+        if self.head == i {
+            return;
+        }
+        // Not the head, so it has a `prev`, and the list has a head.
+        let Node { prev, next, .. } = self.nodes[i as usize];
+        self.nodes[prev as usize].next = next;
+        if next == NIL {
+            self.tail = prev;
+        } else {
+            self.nodes[next as usize].prev = prev;
+        }
+        self.nodes[self.head as usize].prev = i;
+        let node = &mut self.nodes[i as usize];
+        node.prev = NIL;
+        node.next = self.head;
+        self.head = i;
+    }
+
+    /// Takes node `i` out of the list (its own links are left stale).
+    fn unlink(&mut self, i: u32) {
+        let Node { prev, next, .. } = self.nodes[i as usize];
+        if prev == NIL {
+            self.head = next;
+        } else {
+            self.nodes[prev as usize].next = next;
+        }
+        if next == NIL {
+            self.tail = prev;
+        } else {
+            self.nodes[next as usize].prev = prev;
         }
     }
 
-    /// Takes link `l` out of the list (its own fields are left stale).
-    fn unlink(&mut self, l: usize) {
-        let Link { prev, next } = self.links[l];
-        self.links[prev].next = next;
-        self.links[next].prev = prev;
-    }
-
-    /// Puts link `l` (not in the list) at the most recent end.
-    fn link_front(&mut self, l: usize) {
-        let head = self.links[SENTINEL].next;
-        self.links[l] = Link {
-            prev: SENTINEL,
-            next: head,
-        };
-        self.links[head].prev = l;
-        self.links[SENTINEL].next = l;
+    /// Points the neighbours of node `i`, just moved to index `i`, at it.
+    fn relink(&mut self, i: u32) {
+        let Node { prev, next, .. } = self.nodes[i as usize];
+        if prev == NIL {
+            self.head = i;
+        } else {
+            self.nodes[prev as usize].next = i;
+        }
+        if next == NIL {
+            self.tail = i;
+        } else {
+            self.nodes[next as usize].prev = i;
+        }
     }
 }
 
@@ -208,11 +228,9 @@ impl<K: Eq + Hash + Clone, V> LruCache<K, V> {
     pub fn new(capacity: usize) -> Self {
         Self {
             map: HashMap::new(),
-            entries: Vec::new(),
-            links: vec![Link {
-                prev: SENTINEL,
-                next: SENTINEL,
-            }],
+            nodes: Vec::new(),
+            head: NIL,
+            tail: NIL,
             capacity,
         }
     }
@@ -220,13 +238,13 @@ impl<K: Eq + Hash + Clone, V> LruCache<K, V> {
     /// The value of `key`, which becomes the most recently used entry.
     pub fn get(&mut self, key: &K) -> Option<&V> {
         let i = *self.map.get(key)?;
-        self.promote(i + 1);
-        Some(&self.entries[i].value)
+        self.promote(i);
+        Some(&self.nodes[i as usize].value)
     }
 
     /// The value of `key`, leaving the order of use unchanged.
     pub fn peek(&self, key: &K) -> Option<&V> {
-        self.map.get(key).map(|&i| &self.entries[i].value)
+        self.map.get(key).map(|&i| &self.nodes[i as usize].value)
     }
 
     /// Stores `value` under `key` as the most recently used entry.
@@ -236,55 +254,63 @@ impl<K: Eq + Hash + Clone, V> LruCache<K, V> {
     /// full, the least recently used entry is evicted to make room and
     /// returned; a cache of capacity 0 returns `Some((key, value))` itself.
     pub fn put(&mut self, key: K, value: V) -> Option<(K, V)> {
-        if let Some(&i) = self.map.get(&key) {
-            self.entries[i].value = value;
-            self.promote(i + 1);
-            return None;
-        }
         if self.capacity == 0 {
             return Some((key, value));
         }
-        if self.entries.len() < self.capacity {
-            let i = self.entries.len();
-            self.entries.push(Entry {
-                key: key.clone(),
+        // One lookup finds the key or the place to insert it.
+        let slot = match self.map.entry(key) {
+            Entry::Occupied(present) => {
+                let i = *present.get();
+                self.nodes[i as usize].value = value;
+                self.promote(i);
+                return None;
+            }
+            Entry::Vacant(slot) => slot,
+        };
+        if self.nodes.len() < self.capacity {
+            let i = u32::try_from(self.nodes.len())
+                .ok()
+                .filter(|&i| i != NIL)
+                .expect("an LruCache holds fewer than u32::MAX entries");
+            self.nodes.push(Node {
+                key: slot.key().clone(),
                 value,
+                prev: NIL,
+                next: self.head,
             });
-            self.links.push(Link {
-                prev: SENTINEL,
-                next: SENTINEL,
-            });
-            self.link_front(i + 1);
-            self.map.insert(key, i);
+            slot.insert(i);
+            if self.head == NIL {
+                self.tail = i;
+            } else {
+                self.nodes[self.head as usize].prev = i;
+            }
+            self.head = i;
             return None;
         }
-        // Full: the least recent entry's slot is reused in place.
-        let l = self.links[SENTINEL].prev;
-        self.promote(l);
-        let entry = &mut self.entries[l - 1];
-        let old_key = mem::replace(&mut entry.key, key.clone());
-        let old_value = mem::replace(&mut entry.value, value);
+        // Full: the least recent node is reused in place for the new entry.
+        let i = self.tail;
+        let node = &mut self.nodes[i as usize];
+        let old_key = mem::replace(&mut node.key, slot.key().clone());
+        let old_value = mem::replace(&mut node.value, value);
+        slot.insert(i);
         self.map.remove(&old_key);
-        self.map.insert(key, l - 1);
+        self.promote(i);
         Some((old_key, old_value))
     }
 
     /// Removes `key`, returning its value if it was present.
     pub fn remove(&mut self, key: &K) -> Option<V> {
         let i = self.map.remove(key)?;
-        self.unlink(i + 1);
-        let removed = self.entries.swap_remove(i);
-        self.links.swap_remove(i + 1);
-        if i < self.entries.len() {
-            // The last entry moved into the hole: point its neighbours and
+        self.unlink(i);
+        let removed = self.nodes.swap_remove(i as usize);
+        if let Some(moved) = self.nodes.get(i as usize) {
+            // The last node moved into the hole: point its neighbours and
             // its map entry at its new index.
-            let Link { prev, next } = self.links[i + 1];
-            self.links[prev].next = i + 1;
-            self.links[next].prev = i + 1;
             *self
                 .map
-                .get_mut(&self.entries[i].key)
-                .expect("every entry's key is in the map") = i;
+                .get_mut(&moved.key)
+                .expect("every node's key is in the map") = i;
+            self.relink(i);
         }
         Some(removed.value)
     }
@@ -294,10 +320,9 @@ impl<K: Eq + Hash + Clone, V> LruCache<K, V> {
 /// many entries remain ([`ExactSizeIterator`]).
 #[derive(Debug)]
 pub struct Iter<'a, K, V> {
-    entries: &'a [Entry<K, V>],
-    links: &'a [Link],
-    /// The link of the next entry to yield; the sentinel at the end.
-    next: usize,
+    nodes: &'a [Node<K, V>],
+    /// The next node to yield, `NIL` at the end.
+    next: u32,
     remaining: usize,
 }
 
@@ -305,13 +330,11 @@ impl<'a, K, V> Iterator for Iter<'a, K, V> {
     type Item = (&'a K, &'a V);
 
     fn next(&mut self) -> Option<Self::Item> {
-        if self.next == SENTINEL {
-            return None;
-        }
-        let entry = &self.entries[self.next - 1];
-        self.next = self.links[self.next].next;
+        // `NIL` is past the end of any `nodes` (a cache holds fewer).
+        let node = self.nodes.get(self.next as usize)?;
+        self.next = node.next;
         self.remaining -= 1;
-        Some((&entry.key, &entry.value))
+        Some((&node.key, &node.value))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {

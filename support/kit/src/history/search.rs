@@ -173,4 +173,37 @@ mod tests {
         other.set(1);
         assert!(memo.insert(&other, &"s"), "another definite set");
     }
+
+    #[test]
+    fn the_deepest_dead_end_has_more_definite_ops_then_fewer_optional_ones() {
+        // The best so far: 3 placed, of which 1 definite and 2 optional.
+        let best = Some(Deepest {
+            prefix: vec![0, 1, 2],
+            state: (),
+            stuck: 3,
+            definite: 1,
+        });
+        assert!(
+            Deepest::improves(&None::<Deepest<()>>, 0, 0),
+            "anything beats nothing"
+        );
+        assert!(Deepest::improves(&best, 2, 2), "more definite wins");
+        assert!(
+            Deepest::improves(&best, 2, 5),
+            "more definite wins whatever the optional"
+        );
+        assert!(!Deepest::improves(&best, 0, 0), "fewer definite loses");
+        assert!(
+            Deepest::improves(&best, 1, 2),
+            "as many definite, fewer optional, wins"
+        );
+        assert!(
+            !Deepest::improves(&best, 1, 3),
+            "a tie keeps the first found"
+        );
+        assert!(
+            !Deepest::improves(&best, 1, 4),
+            "as many definite, more optional, loses"
+        );
+    }
 }
