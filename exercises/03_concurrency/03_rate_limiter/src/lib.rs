@@ -74,6 +74,8 @@ pub struct TokenBucket<C> {
     /// Refill `tokens` per `period_ns`.
     tokens: u64,
     period_ns: u128,
+    /// A full bucket's balance, `capacity × period_ns`.
+    max_balance: u128,
     clock: C,
     state: Mutex<Bucket>,
 }
@@ -84,7 +86,8 @@ pub struct TokenBucket<C> {
 #[derive(Debug)]
 struct Bucket {
     balance: u128,
-    last: Duration,
+    /// The monotonic time, in nanoseconds, the balance is up to date at.
+    last_ns: u128,
 }
 
 impl<C: Clock> TokenBucket<C> {
@@ -96,10 +99,6 @@ impl<C: Clock> TokenBucket<C> {
     /// "positive refill rate".
     pub fn new(capacity: u64, tokens: u64, period: Duration, clock: C) -> Self {
         todo!("validate the arguments and build the limiter")
-    }
-
-    fn max_balance(&self) -> u128 {
-        todo!("capacity in balance units")
     }
 
     /// Brings the balance up to now and returns the locked state.

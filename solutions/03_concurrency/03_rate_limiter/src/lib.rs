@@ -68,6 +68,8 @@ pub struct TokenBucket<C> {
     /// Refill `tokens` per `period_ns`.
     tokens: u64,
     period_ns: u128,
+    /// A full bucket's balance, `capacity × period_ns`.
+    max_balance: u128,
     clock: C,
     state: Mutex<Bucket>,
 }
@@ -78,7 +80,8 @@ pub struct TokenBucket<C> {
 #[derive(Debug)]
 struct Bucket {
     balance: u128,
-    last: Duration,
+    /// The monotonic time, in nanoseconds, the balance is up to date at.
+    last_ns: u128,
 }
 
 impl<C: Clock> TokenBucket<C> {
@@ -98,35 +101,32 @@ impl<C: Clock> TokenBucket<C> {
             "a token bucket needs a positive refill rate"
         );
         let period_ns = nanos(period);
-        let last = clock.monotonic();
+        let max_balance = u128::from(capacity) * period_ns;
+        let last_ns = nanos(clock.monotonic());
         Self {
             capacity,
             tokens,
             period_ns,
+            max_balance,
             clock,
             state: Mutex::new(Bucket {
-                balance: u128::from(capacity) * period_ns,
-                last,
+                balance: max_balance,
+                last_ns,
             }),
         }
     }
 
-    fn max_balance(&self) -> u128 {
-        u128::from(self.capacity) * self.period_ns
-    }
-
     /// Brings the balance up to now and returns the locked state.
     fn refilled(&self) -> MutexGuard<'_, Bucket> {
-        let now = self.clock.monotonic();
+        let now_ns = nanos(self.clock.monotonic());
         let mut bucket = lock(&self.state);
-        // `saturating_sub`: another thread may have refilled up to a `now`
-        // read after ours; monotonic time never goes back, but reads race.
-        let elapsed = nanos(now.saturating_sub(bucket.last));
-        if now > bucket.last {
-            bucket.last = now;
+        // Only forward: another thread may have refilled up to a `now` read
+        // after ours; monotonic time never goes back, but reads race.
+        if now_ns > bucket.last_ns {
+            let earned = (now_ns - bucket.last_ns) * u128::from(self.tokens);
+            bucket.balance = (bucket.balance + earned).min(self.max_balance);
+            bucket.last_ns = now_ns;
         }
-        bucket.balance =
-            (bucket.balance + elapsed * u128::from(self.tokens)).min(self.max_balance());
         bucket
     }
 
