@@ -128,7 +128,8 @@ pub struct LruCache<K, V> {
     /// Key -> index of its node in `nodes`.
     map: HashMap<K, u32>,
     /// The entries, dense (`remove` moves the last one into the hole), each
-    /// with its links in the order of use: one slot, one cache line to touch.
+    /// with its links in the order of use: an entry and its place in that
+    /// order share one slot.
     nodes: Vec<Node<K, V>>,
     /// The most recently used node, or `NIL`.
     head: u32,
@@ -178,7 +179,7 @@ impl<K, V> LruCache<K, V> {
         todo!("point its neighbours at each other (or move head or tail)")
     }
 
-    /// Points the neighbours of node `i`, just moved to index `i`, at it.
+    /// Points the neighbours of the node just moved to index `i` at it.
     fn relink(&mut self, i: u32) {
         todo!("its prev's next (or head) and its next's prev (or tail) become i")
     }
