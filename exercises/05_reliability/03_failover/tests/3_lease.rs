@@ -522,6 +522,13 @@ fn a_primary_told_stale_steps_down() {
         Role::Primary,
         "a Stale naming an older token is not news"
     );
+    let mut r = primary(2);
+    r.step(5, 2, Message::Stale { newest: 2 });
+    assert_eq!(
+        r.role(),
+        Role::Primary,
+        "nor is one naming its own token: only a newer one deposes"
+    );
 }
 
 #[test]
@@ -543,6 +550,46 @@ fn a_primary_hearing_a_newer_primary_follows_it() {
             .any(|(to, m)| *to == 2 && matches!(m, Message::Rejoin { .. })),
         "it rejoins the new primary: {msgs:?}"
     );
+    let mut q = primary(2);
+    q.step(
+        5,
+        2,
+        Message::Append {
+            token: 2,
+            entries: Vec::new(),
+        },
+    );
+    assert_eq!(
+        (q.role(), q.following()),
+        (Role::Primary, None),
+        "an Append with its own token is not from a newer primary"
+    );
+}
+
+#[test]
+fn only_a_primary_answers_a_rejoin() {
+    let answers = |s: &mut Server, peer: NodeId| -> Vec<Message> {
+        to(&s.ready(), peer)
+            .into_iter()
+            .filter(|m| matches!(m, Message::CatchUp { .. } | Message::FullCopy { .. }))
+            .collect()
+    };
+    let mut fresh = server(1);
+    fresh.step(3, 2, rejoin_empty());
+    assert_eq!(
+        answers(&mut fresh, 2),
+        Vec::new(),
+        "a standby following nobody has no log to catch its peer up with"
+    );
+    assert!(!fresh.has_standby());
+    let mut follower = standby(3);
+    follower.step(3, 1, rejoin_empty());
+    assert_eq!(
+        answers(&mut follower, 1),
+        Vec::new(),
+        "a standby does not answer its own primary's (late) Rejoin"
+    );
+    assert_eq!(follower.role(), Role::Standby);
 }
 
 #[test]

@@ -390,6 +390,20 @@ fn an_answer_with_an_old_token_is_stale() {
     s.step(2, 1, Message::CatchUp { token: 2, after: 0 });
     assert!(!s.is_synced());
     assert_eq!(s.ready().messages, vec![(1, Message::Stale { newest: 3 })]);
+    s.step(
+        3,
+        1,
+        Message::FullCopy {
+            token: 2,
+            snapshot: Store::new().snapshot(),
+        },
+    );
+    assert!(!s.is_synced());
+    assert_eq!(
+        s.ready().messages,
+        vec![(1, Message::Stale { newest: 3 })],
+        "a full copy with an old token is stale too"
+    );
 }
 
 // ------------------------------------------------------------ scenarios

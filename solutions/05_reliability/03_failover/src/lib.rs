@@ -906,6 +906,7 @@ pub struct Ready {
 ///   synced it stores the entries and answers `Ack { token, lsn: last }`.
 /// - Any message with a token older than its store's newest is answered
 ///   with [`Message::Stale`] and changes nothing.
+/// - It ignores a [`Message::Rejoin`]: only a primary answers one.
 ///
 /// **Promotion**: [`Message::Granted`] with a token newer than its store's
 /// newest, arriving while `now < sent_at + lease_ticks`, makes it primary:
