@@ -197,6 +197,20 @@ fn seeing_a_sessions_writes_out_of_order_breaks_monotonic_writes() {
         (earlier, later),
         "client 0's acknowledged write of 10 came before its (timed-out) write of 11"
     );
+    // The evidence is the first read of the latest write seen, however
+    // often it was read again.
+    let mut h = History::new();
+    done(&mut h, 0, put(1, 10), ACK);
+    done(&mut h, 0, put(1, 11), ACK);
+    let first = done(&mut h, 1, get(1), got(Some(11)));
+    done(&mut h, 1, get(1), got(Some(11)));
+    let stale = done(&mut h, 1, get(1), got(Some(10)));
+    let v = violation(&h, Guarantee::MonotonicWrites);
+    assert_eq!(
+        (v.read, v.evidence),
+        (stale, first),
+        "the evidence is client 1's first read of 11, not its second"
+    );
     // If the first write timed out, it may have been applied after the
     // second: no order is certain.
     let mut h = History::new();
