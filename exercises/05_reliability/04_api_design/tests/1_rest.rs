@@ -210,6 +210,48 @@ fn put_replaces_and_is_idempotent() {
 }
 
 #[test]
+fn a_put_that_changes_any_one_field_is_a_new_version() {
+    let mut api = ItemsApi::new();
+    seed(&mut api, 1); // item-1, owner 1, 100 cents, stock 1
+    let mut tag = get(&mut api, "/items/1").header("ETag").map(str::to_owned);
+    for (what, content, json) in [
+        (
+            "the name",
+            body("renamed", 1, 100, 1),
+            r#"{"id":1,"name":"renamed","owner":1,"price_cents":100,"stock":1}"#,
+        ),
+        (
+            "the owner",
+            body("renamed", 2, 100, 1),
+            r#"{"id":1,"name":"renamed","owner":2,"price_cents":100,"stock":1}"#,
+        ),
+        (
+            "the price",
+            body("renamed", 2, 200, 1),
+            r#"{"id":1,"name":"renamed","owner":2,"price_cents":200,"stock":1}"#,
+        ),
+        (
+            "the stock",
+            body("renamed", 2, 200, 5),
+            r#"{"id":1,"name":"renamed","owner":2,"price_cents":200,"stock":5}"#,
+        ),
+    ] {
+        let r = put(&mut api, "/items/1", &content);
+        assert_eq!(
+            r.body_str(),
+            json,
+            "a PUT that changes only {what} replaces it"
+        );
+        let new_tag = r.header("ETag").map(str::to_owned);
+        assert_ne!(
+            new_tag, tag,
+            "a PUT that changes only {what} is a new version"
+        );
+        tag = new_tag;
+    }
+}
+
+#[test]
 fn if_match_stops_a_lost_update() {
     let mut api = ItemsApi::new();
     seed(&mut api, 1);

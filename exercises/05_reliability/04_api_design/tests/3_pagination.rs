@@ -58,6 +58,12 @@ fn the_page_body_is_the_items_json() {
         r.body_str(),
         format!(r#"{{"items":[{item2}],"next_cursor":"{c}"}}"#)
     );
+    let item1 = get(&mut api, "/items/1").body_str();
+    assert_eq!(
+        get(&mut api, "/items").body_str(),
+        format!(r#"{{"items":[{item2},{item1}],"next_cursor":null}}"#),
+        "items are separated by commas"
+    );
 }
 
 #[test]
