@@ -85,6 +85,18 @@ fn default_and_maximum_limit() {
     ] {
         assert_eq!(get(&mut api, bad).status, 400, "GET {bad} must be 400");
     }
+    let (_, c) = page(&mut api, 2, None);
+    let c = c.expect("a cursor");
+    for twice in [
+        "/items?limit=2&limit=3".to_string(),
+        format!("/items?cursor={c}&cursor={c}"),
+    ] {
+        assert_eq!(
+            get(&mut api, &twice).status,
+            400,
+            "GET {twice}: a key given twice is ambiguous, so 400"
+        );
+    }
 }
 
 /// The story that kills offset pagination: while a client pages through a

@@ -379,7 +379,8 @@ pub const MAX_LIMIT: usize = 100;
 ///   the last item of the page, not a count of items: the next page starts
 ///   at the newest item older than that one, whatever was created or
 ///   deleted since. A `limit` out of range or not a number, a cursor this
-///   server did not make, or any other query key is **400**.
+///   server did not make, any other query key, or a key given twice is
+///   **400**.
 ///
 /// The `ETag` is a strong validator in double quotes, `"..."`, that changes
 /// exactly when the item's version changes. Error responses carry whatever
