@@ -32,6 +32,7 @@ fn a_window_says_whether_an_id_is_new() {
         "a second sighting is a duplicate: skip the effect"
     );
     assert_eq!(w.len(), 1, "a duplicate is not recorded twice");
+    assert!(!w.is_empty());
     assert!(!w.contains(MessageId(8)));
 }
 
