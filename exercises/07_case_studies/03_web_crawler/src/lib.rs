@@ -102,7 +102,8 @@
 //! `POST /crawls` answers, and after every completed request. A page appears
 //! in `GET /crawls/{id}` only once it is in the checkpoint. When the service
 //! starts on a data directory, it resumes every crawl not done, with the same
-//! id (new crawls get ids after the largest). After a `kill -9`, a resumed
+//! id (new crawls get ids after the largest); a crawl that was done is shown
+//! done, with the pages it found. After a `kill -9`, a resumed
 //! crawl refetches only the pages that were in flight at the crash, at most
 //! [`Config::workers`] of them; its found set is the one an uninterrupted
 //! crawl finds. (`robots.txt` may be fetched again.)

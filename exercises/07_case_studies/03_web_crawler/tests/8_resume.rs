@@ -163,3 +163,42 @@ async fn an_acknowledged_crawl_survives_an_immediate_crash() {
         &model.reference(&["http://h0.test/"], 3, 5).pages,
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn done_and_running_crawls_keep_their_ids_across_a_restart() {
+    let model: Model = generate(5, 2, 6, 3, Spelling::Plain);
+    let web = FakeWeb::start(model.clone(), &ManualClock::new(0)).await;
+    let data = tempfile::tempdir().expect("a data directory");
+    let time = tempfile::tempdir().expect("a clock directory");
+    let clock = ClockFile::create(time.path(), 1_000_000).expect("a clock file");
+    let mut service = crawler(&web, data.path(), &clock);
+    let client = Client::new(service.addr());
+    let first = begin(&client, "http://h0.test/", 3).await;
+    let finished = finish(&client, first).await;
+    web.hold_after(0);
+    let second = begin(&client, "http://h0.test/", 3).await;
+    tokio::task::block_in_place(|| service.kill9());
+    tokio::task::block_in_place(|| service.restart());
+    let client = Client::new(service.addr());
+    let (done, pages) = status_of(&client, first).await;
+    assert!(
+        done && pages == finished.pages,
+        "resume: crawl {first} was done before the crash, so it is shown done with its {} \
+         pages (it shows {}, done = {done})",
+        finished.pages.len(),
+        pages.len()
+    );
+    let (done, _) = status_of(&client, second).await;
+    assert!(
+        !done,
+        "resume: crawl {second} was running at the crash: it resumes"
+    );
+    web.open();
+    finish(&client, second).await;
+    let third = begin(&client, "http://h0.test/", 0).await;
+    assert_eq!(
+        third,
+        second + 1,
+        "resume: ids go on after the largest checkpointed one"
+    );
+}
