@@ -158,6 +158,18 @@ fn a_mapped_address_does_not_slip_past_an_ipv4_rule() {
         Action::Deny,
         "the rule side is made canonical too: ::ffff:10.0.0.0/104 is 10.0.0.0/8"
     );
+    assert_eq!(
+        acl.check("11.1.2.3", addr("11.1.2.3:80")),
+        Action::Allow,
+        "and only 10.0.0.0/8: its prefix is 104 - 96 = 8"
+    );
+    let acl = Acl::new(Action::Allow).deny(net("::ffff:10.0.0.0", 80));
+    assert_eq!(
+        acl.check("10.1.2.3", addr("10.1.2.3:80")),
+        Action::Allow,
+        "a mapped network shorter than /96 is no IPv4 network: it stays IPv6 and \
+         matches no IPv4 address"
+    );
 }
 
 #[test]
