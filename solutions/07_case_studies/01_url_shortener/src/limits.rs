@@ -91,4 +91,28 @@ mod tests {
         assert_eq!(limiter.check("a"), Ok(()));
         assert_eq!(limiter.check("a"), Err(10));
     }
+
+    #[test]
+    fn once_many_clients_are_held_a_new_one_sweeps_the_full_buckets() {
+        let clock = ManualClock::new(0);
+        let limiter = RateLimiter::new(60, Arc::new(clock.clone()));
+        for i in 0..SWEEP_AT {
+            assert_eq!(limiter.check(&format!("c{i}")), Ok(()));
+        }
+        for _ in 0..4 {
+            assert_eq!(limiter.check("c0"), Ok(()));
+        }
+        // One second on, every bucket but c0's is full again (tat == now).
+        clock.advance_millis(1_000);
+        assert_eq!(limiter.check("c1"), Ok(()), "a known client sweeps nothing");
+        assert_eq!(limiter.clients.lock().unwrap().len(), SWEEP_AT);
+        assert_eq!(limiter.check("new"), Ok(()));
+        let mut held: Vec<String> = limiter.clients.lock().unwrap().keys().cloned().collect();
+        held.sort();
+        assert_eq!(
+            held,
+            ["c0", "c1", "new"],
+            "c0 and c1 still owe time; the rest are forgotten"
+        );
+    }
 }
