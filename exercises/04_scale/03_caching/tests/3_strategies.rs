@@ -1,12 +1,14 @@
 //! Stage 3: cache-aside, read-through and write-through over a database that
 //! counts its calls. A hit makes no load; a miss makes exactly one; a write
-//! makes exactly one store; each strategy leaves the cache as it says.
+//! makes exactly one store; each strategy leaves the cache as it says. The
+//! read-through tests run under a watchdog: a read that waits on a load which
+//! never finishes fails with a message instead of freezing the run.
 
 use std::sync::Arc;
 
 use caching::{CacheAside, ReadThrough, WriteThrough};
 
-use crate::common::CountingDb;
+use crate::common::{CountingDb, watchdog};
 
 fn db() -> Arc<CountingDb> {
     Arc::new(CountingDb::with((0..100).map(|k| (k, k * 10))))
@@ -95,50 +97,58 @@ fn cache_aside_evicts_the_least_recently_used() {
 
 #[test]
 fn read_through_loads_on_a_miss_and_then_hits() {
-    let db = db();
-    let cache = ReadThrough::new(10, Arc::clone(&db));
-    assert_eq!(cache.get(&3), Some(30));
-    assert_eq!(cache.get(&3), Some(30));
-    assert_eq!(cache.get(&4), Some(40));
-    assert_eq!(
-        db.loads(),
-        2,
-        "one load per distinct key; repeated reads are hits"
-    );
-    assert_eq!(cache.waiters(), 0, "nobody is waiting when nothing loads");
+    watchdog(5, "reads of a read-through cache", || {
+        let db = db();
+        let cache = ReadThrough::new(10, Arc::clone(&db));
+        assert_eq!(cache.get(&3), Some(30));
+        assert_eq!(cache.get(&3), Some(30));
+        assert_eq!(cache.get(&4), Some(40));
+        assert_eq!(
+            db.loads(),
+            2,
+            "one load per distinct key; repeated reads are hits"
+        );
+        assert_eq!(cache.waiters(), 0, "nobody is waiting when nothing loads");
+    });
 }
 
 #[test]
 fn read_through_does_not_cache_a_key_the_database_lacks() {
-    let db = db();
-    let cache = ReadThrough::new(10, Arc::clone(&db));
-    assert_eq!(cache.get(&500), None);
-    assert_eq!(cache.get(&500), None);
-    assert_eq!(db.loads(), 2);
+    watchdog(5, "reads of a read-through cache", || {
+        let db = db();
+        let cache = ReadThrough::new(10, Arc::clone(&db));
+        assert_eq!(cache.get(&500), None);
+        assert_eq!(cache.get(&500), None);
+        assert_eq!(db.loads(), 2);
+    });
 }
 
 #[test]
 fn read_through_of_capacity_zero_loads_every_time() {
-    let db = db();
-    let cache = ReadThrough::new(0, Arc::clone(&db));
-    for _ in 0..3 {
-        assert_eq!(cache.get(&5), Some(50));
-    }
-    assert_eq!(db.loads(), 3, "capacity 0 caches nothing");
+    watchdog(5, "reads of a read-through cache", || {
+        let db = db();
+        let cache = ReadThrough::new(0, Arc::clone(&db));
+        for _ in 0..3 {
+            assert_eq!(cache.get(&5), Some(50));
+        }
+        assert_eq!(db.loads(), 3, "capacity 0 caches nothing");
+    });
 }
 
 #[test]
 fn read_through_evicts_the_least_recently_used() {
-    let db = db();
-    let cache = ReadThrough::new(2, Arc::clone(&db));
-    cache.get(&1);
-    cache.get(&2);
-    cache.get(&1);
-    cache.get(&3); // evicts 2
-    cache.get(&1);
-    assert_eq!(db.loads(), 3);
-    cache.get(&2);
-    assert_eq!(db.loads(), 4, "2 was the least recently used: evicted");
+    watchdog(5, "reads of a read-through cache", || {
+        let db = db();
+        let cache = ReadThrough::new(2, Arc::clone(&db));
+        cache.get(&1);
+        cache.get(&2);
+        cache.get(&1);
+        cache.get(&3); // evicts 2
+        cache.get(&1);
+        assert_eq!(db.loads(), 3);
+        cache.get(&2);
+        assert_eq!(db.loads(), 4, "2 was the least recently used: evicted");
+    });
 }
 
 // ---- write-through ----

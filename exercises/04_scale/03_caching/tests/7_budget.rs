@@ -10,7 +10,7 @@ use std::sync::Arc;
 use caching::{CacheAside, ReadThrough, WriteBack, WriteThrough};
 use kit::rng::Rng;
 
-use crate::common::{CountingDb, ModelLru, Zipf};
+use crate::common::{CountingDb, ModelLru, Zipf, watchdog};
 
 const KEYS: u64 = 1_000;
 const SEEDS: std::ops::RangeInclusive<u64> = 1..=5;
@@ -44,30 +44,32 @@ fn model_misses(capacity: usize, keys: &[u64]) -> usize {
 
 #[test]
 fn read_through_loads_exactly_what_an_lru_misses() {
-    for seed in SEEDS {
-        let keys = workload(seed);
-        let db = db();
-        let cache = ReadThrough::new(100, Arc::clone(&db));
-        for &k in &keys[..1_000] {
-            cache.get(&k);
+    watchdog(20, "3,000 read-through reads per seed", || {
+        for seed in SEEDS {
+            let keys = workload(seed);
+            let db = db();
+            let cache = ReadThrough::new(100, Arc::clone(&db));
+            for &k in &keys[..1_000] {
+                cache.get(&k);
+            }
+            let warm = db.loads();
+            for &k in &keys[1_000..] {
+                assert_eq!(cache.get(&k), Some(k));
+            }
+            let loads = db.loads() - warm;
+            let want = model_misses(100, &keys);
+            assert_eq!(
+                loads, want,
+                "seed {seed}: {loads} database loads per 1,000 Zipf reads with 100 entries cached; \
+                 an exact LRU of 100 misses {want} times. More means extra loads (or eviction that \
+                 is not least-recently-used); fewer is impossible."
+            );
+            assert!(
+                want < 600,
+                "seed {seed}: the workload is not hot enough to show a cache's worth ({want})"
+            );
         }
-        let warm = db.loads();
-        for &k in &keys[1_000..] {
-            assert_eq!(cache.get(&k), Some(k));
-        }
-        let loads = db.loads() - warm;
-        let want = model_misses(100, &keys);
-        assert_eq!(
-            loads, want,
-            "seed {seed}: {loads} database loads per 1,000 Zipf reads with 100 entries cached; \
-             an exact LRU of 100 misses {want} times. More means extra loads (or eviction that \
-             is not least-recently-used); fewer is impossible."
-        );
-        assert!(
-            want < 600,
-            "seed {seed}: the workload is not hot enough to show a cache's worth ({want})"
-        );
-    }
+    });
 }
 
 #[test]
