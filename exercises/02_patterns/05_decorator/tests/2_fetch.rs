@@ -31,9 +31,20 @@ impl Origin {
     }
 }
 
+/// More calls to one URL than any test needs: a retry that never stops fails
+/// here with a message instead of spinning until the stage's time limit.
+const RUNAWAY_CALLS: usize = 1_000;
+
 impl Fetch for Origin {
     fn fetch(&self, url: &str) -> Result<String, FetchError> {
-        self.calls.lock().unwrap().push(url.to_owned());
+        let mut calls = self.calls.lock().unwrap();
+        calls.push(url.to_owned());
+        let to_url = calls.iter().filter(|u| *u == url).count();
+        drop(calls);
+        assert!(
+            to_url <= RUNAWAY_CALLS,
+            "the origin was called {to_url} times for {url}: a retry that never stops?"
+        );
         let mut script = self.script.lock().unwrap();
         match script.get_mut(url) {
             Some(queue) if queue.len() > 1 => queue.pop_front().unwrap(),

@@ -27,9 +27,17 @@ impl Origin {
     }
 }
 
+/// More calls than any test needs: a retry that never stops fails here with a
+/// message instead of spinning until the stage's time limit.
+const RUNAWAY_CALLS: usize = 1_000;
+
 impl Fetch for Origin {
     fn fetch(&self, url: &str) -> Result<String, FetchError> {
-        self.calls.fetch_add(1, Ordering::SeqCst);
+        let calls = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
+        assert!(
+            calls <= RUNAWAY_CALLS,
+            "the origin was called {calls} times: a retry that never stops?"
+        );
         let mut script = self.script.lock().unwrap();
         match script.get_mut(url) {
             Some(queue) if queue.len() > 1 => queue.pop_front().unwrap(),
