@@ -44,7 +44,7 @@ fn model_misses(capacity: usize, keys: &[u64]) -> usize {
 
 #[test]
 fn read_through_loads_exactly_what_an_lru_misses() {
-    watchdog(20, "3,000 read-through reads per seed", || {
+    watchdog(20, "2,000 read-through reads on each of 5 seeds", || {
         for seed in SEEDS {
             let keys = workload(seed);
             let db = db();
