@@ -1,8 +1,8 @@
 //! Stage 4: expiry on the injected clock. A paste created with `?ttl=S`
 //! reads until `S` seconds have passed and answers 410 from that instant
 //! (lazily, on read, without deleting it); `POST /admin/sweep` deletes every
-//! expired paste and the blob files no paste references any more, finding
-//! them through the `pastes_by_expiry` index.
+//! expired paste (in as many batches as that takes) and the blob files no
+//! paste references any more, finding them through the `pastes_by_expiry` index.
 
 use std::time::Duration;
 
@@ -157,6 +157,36 @@ async fn the_sweeper_deletes_exactly_the_expired_and_their_unshared_blobs() {
         );
         common::expect_consistent(bin.dir.path(), "after sweeping");
     }
+}
+
+#[tokio::test]
+async fn one_sweep_deletes_every_expired_paste_however_many_batches_it_takes() {
+    // More than a batch of 256, and of any LIMIT from 100 up to 299: a
+    // sweeper that runs its query once, without looping until a batch comes
+    // back short, leaves the rest behind.
+    const EXPIRED: u64 = 300;
+    let bin = Pastebin::default().await;
+    let mut pastes = Vec::new();
+    for i in 0..EXPIRED {
+        let body = format!("expiring paste {i}");
+        pastes.push(create(&bin.client, body.as_bytes(), "text/plain", "?ttl=1").await);
+    }
+    bin.advance(Duration::from_secs(1));
+    assert_eq!(
+        sweep(&bin).await,
+        EXPIRED,
+        "sweep: one POST /admin/sweep deletes every paste whose expiry has come, \
+         in as many batches as it takes"
+    );
+    assert_eq!(sweep(&bin).await, 0, "sweep: a second sweep finds nothing");
+    let last = pastes.last().expect("pastes were created");
+    expect_error(
+        &bin.client.get(&format!("/pastes/{}", last.token)).await,
+        "sweep: the last paste of the last batch is swept too",
+        404,
+        "paste not found",
+    );
+    common::expect_consistent(bin.dir.path(), "after sweeping several batches");
 }
 
 #[tokio::test]
