@@ -13,22 +13,16 @@ use std::num::NonZeroUsize;
 
 use caching::LruCache;
 use criterion::{Criterion, criterion_group, criterion_main};
-use kit::rng::Rng;
+use sdkata_bench::shuffled_keys;
 
 const SIZE: u64 = 10_000;
-
-fn shuffled_keys() -> Vec<u64> {
-    let mut keys: Vec<u64> = (0..SIZE).collect();
-    Rng::new(7).shuffle(&mut keys);
-    keys
-}
 
 fn cap() -> NonZeroUsize {
     NonZeroUsize::new(SIZE as usize).expect("non-zero")
 }
 
 fn get_hit(c: &mut Criterion) {
-    let keys = shuffled_keys();
+    let keys = shuffled_keys(SIZE);
     let mut group = c.benchmark_group("lru_get_hit");
 
     let mut ours = LruCache::new(SIZE as usize);

@@ -4,22 +4,11 @@
 //! against the format's ceiling of 4096 per millisecond.
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
-use kit::clock::{Clock, SystemClock};
+use kit::clock::SystemClock;
+use sdkata_bench::FixedClock;
 use snowflake::Generator;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
-
-#[derive(Debug)]
-struct FixedClock(u64);
-
-impl Clock for FixedClock {
-    fn unix_millis(&self) -> u64 {
-        self.0
-    }
-    fn monotonic(&self) -> Duration {
-        Duration::ZERO
-    }
-}
 
 fn per_id(c: &mut Criterion) {
     let mut group = c.benchmark_group("snowflake");

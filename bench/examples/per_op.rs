@@ -14,9 +14,9 @@ use std::time::Duration;
 
 use caching::LruCache;
 use governor::{Quota, RateLimiter as Governor};
-use kit::clock::{Clock, SystemClock};
-use kit::rng::Rng;
+use kit::clock::SystemClock;
 use rate_limiter::{RateLimiter, TokenBucket};
+use sdkata_bench::{FixedClock, shuffled_keys};
 use snowflake::Generator;
 
 const SUBJECTS: &[&str] = &[
@@ -54,12 +54,6 @@ fn main() {
     }
 }
 
-fn shuffled_keys() -> Vec<u64> {
-    let mut keys: Vec<u64> = (0..SIZE).collect();
-    Rng::new(7).shuffle(&mut keys);
-    keys
-}
-
 fn lru_crate() -> lru::LruCache<u64, u64, RandomState> {
     let cap = NonZeroUsize::new(SIZE as usize).expect("non-zero");
     let mut cache = lru::LruCache::with_hasher(cap, RandomState::new());
@@ -78,14 +72,14 @@ fn ours() -> LruCache<u64, u64> {
 }
 
 fn lru_hit(n: u64) {
-    let (keys, mut cache) = (shuffled_keys(), ours());
+    let (keys, mut cache) = (shuffled_keys(SIZE), ours());
     for i in 0..n {
         black_box(cache.get(black_box(&keys[(i % SIZE) as usize])).copied());
     }
 }
 
 fn lru_crate_hit(n: u64) {
-    let (keys, mut cache) = (shuffled_keys(), lru_crate());
+    let (keys, mut cache) = (shuffled_keys(SIZE), lru_crate());
     for i in 0..n {
         black_box(cache.get(black_box(&keys[(i % SIZE) as usize])).copied());
     }
@@ -133,18 +127,6 @@ fn governor_std_clock(n: u64) {
     let limiter = Governor::direct_with_clock(quota, governor::clock::MonotonicClock);
     for _ in 0..n {
         black_box(limiter.check().is_ok());
-    }
-}
-
-#[derive(Debug)]
-struct FixedClock(u64);
-
-impl Clock for FixedClock {
-    fn unix_millis(&self) -> u64 {
-        self.0
-    }
-    fn monotonic(&self) -> Duration {
-        Duration::ZERO
     }
 }
 
